@@ -1,0 +1,76 @@
+// Wires the agent together: scheduler -> outbox -> collector client.
+import { createIdGenerator } from '@vigie/shared';
+import type { Logger } from 'pino';
+import type { AgentConfig } from './config/schema.js';
+import { MemoryOutbox } from './outbox/outbox.js';
+import { Scheduler } from './scheduler.js';
+import { CollectorClient } from './transport/client.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
+  if (!config.collector) throw new Error('config has no collector section: nowhere to send results');
+  const token = process.env.VIGIE_AGENT_TOKEN ?? config.collector.token;
+  if (!token)
+    throw new Error('no agent token: set collector.token or collector.tokenFile, or VIGIE_AGENT_TOKEN');
+  const newId = createIdGenerator();
+  const outbox = new MemoryOutbox(config.delivery.maxQueued);
+  const client = new CollectorClient(
+    {
+      url: config.collector.url,
+      token,
+      agent: {
+        host: config.host.name,
+        environment: config.host.environment,
+        application: config.host.application,
+        version: AGENT_VERSION,
+      },
+      batchSize: config.delivery.batchSize,
+      reconnectMinMs: config.delivery.reconnectMinMs,
+      reconnectMaxMs: config.delivery.reconnectMaxMs,
+      heartbeatMs: config.delivery.heartbeatMs,
+      newId,
+    },
+    outbox,
+    log,
+  );
+  const scheduler = new Scheduler(
+    config.checks,
+    {
+      onResult: (run) => {
+        log.debug({ check: run.result.checkId, status: run.result.status }, 'check ran');
+        outbox.push({ kind: 'result', result: run.result });
+        if (run.snapshot) {
+          outbox.push({
+            kind: 'snapshot',
+            snapshot: {
+              snapshotId: newId(),
+              checkId: run.result.checkId,
+              takenAt: run.result.observedAt,
+              full: true,
+              items: run.snapshot,
+              removed: [],
+            },
+          });
+        }
+      },
+      onSkipped: (checkId) => log.warn({ check: checkId }, 'previous run still going; this run skipped'),
+    },
+    { newId },
+  );
+  client.start();
+  scheduler.start();
+  log.info(
+    { host: config.host.name, checks: config.checks.length, collector: config.collector.url },
+    'agent started',
+  );
+  return {
+    async stop() {
+      await scheduler.stop();
+      await client.stop();
+    },
+  };
+}

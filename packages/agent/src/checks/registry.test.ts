@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CATEGORIES } from '@vigie/shared';
+import { describe, expect, it } from 'vitest';
+import { checkRegistry, checkTypes, getCheck } from './registry.js';
+
+// The folder of each check, to find its README.
+const folders: Record<string, string> = {
+  filesystem: 'performance/filesystem',
+  'backup-freshness': 'backup/freshness',
+  'tls-certificate-file': 'security/tls-certificate',
+  fingerprint: 'drift/fingerprint',
+};
+
+describe('check registry', () => {
+  it('knows the four checks by their config type', () => {
+    expect(checkTypes()).toEqual(['backup-freshness', 'filesystem', 'fingerprint', 'tls-certificate-file']);
+    expect(getCheck('filesystem')?.category).toBe('performance');
+    expect(getCheck('backup-freshness')?.category).toBe('backup');
+    expect(getCheck('tls-certificate-file')?.category).toBe('security');
+    expect(getCheck('fingerprint')?.category).toBe('drift');
+    expect(getCheck('disk')).toBeUndefined();
+  });
+
+  it('gives each check a summary, a known category and a closed options schema', () => {
+    for (const plugin of checkRegistry.values()) {
+      expect(plugin.summary.length).toBeGreaterThan(10);
+      expect(CATEGORIES).toContain(plugin.category);
+      expect(plugin.options.type).toBe('object');
+      expect(plugin.options.additionalProperties).toBe(false);
+    }
+  });
+
+  it('documents every option of every check in its README', () => {
+    for (const [type, plugin] of checkRegistry) {
+      const readme = new URL(`./${folders[type]}/README.md`, import.meta.url);
+      expect(existsSync(readme), `${type} has a README`).toBe(true);
+      const text = readFileSync(readme, 'utf8');
+      expect(text).toContain(`\`${type}\``);
+      for (const option of Object.keys(plugin.options.properties)) expect(text).toContain(`\`${option}\``);
+    }
+  });
+});

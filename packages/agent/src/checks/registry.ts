@@ -1,0 +1,28 @@
+// Maps the `type` names of the config to check plugins; the scheduler knows checks only through this map.
+import { backupFreshnessCheck } from './backup/freshness/index.js';
+import { fingerprintCheck } from './drift/fingerprint/index.js';
+import { filesystemCheck } from './performance/filesystem/index.js';
+import { tlsCertificateFileCheck } from './security/tls-certificate/index.js';
+import type { CheckPlugin } from './types.js';
+
+// One line per check. No cast is needed: `run` is declared as a method, so its options parameter is
+// compared bivariantly; the scheduler must validate options against `plugin.options` before calling it.
+const plugins: readonly CheckPlugin[] = [
+  filesystemCheck,
+  backupFreshnessCheck,
+  tlsCertificateFileCheck,
+  fingerprintCheck,
+];
+
+export const checkRegistry: ReadonlyMap<string, CheckPlugin> = new Map(
+  plugins.map((plugin) => [plugin.type, plugin]),
+);
+
+export function getCheck(type: string): CheckPlugin | undefined {
+  return checkRegistry.get(type);
+}
+
+/** The known type names, sorted, for `vigie-agent checks` and config error messages. */
+export function checkTypes(): string[] {
+  return [...checkRegistry.keys()].sort();
+}

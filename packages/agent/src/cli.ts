@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// vigie-agent: run the checks on their schedules, run them once, list them, validate a config.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { startAgent } from './agent.js';
+import { getCheck } from './checks/registry.js';
+import { DEFAULT_CONFIG_YAML } from './config/default.js';
+import { ConfigError, loadConfigFile, parseConfig } from './config/load.js';
+import type { AgentConfig } from './config/schema.js';
+import { runAllOnce } from './scheduler.js';
+import { AGENT_VERSION } from './version.js';
+
+const USAGE = `usage: vigie-agent <command> [options]
+
+commands:
+  run [--once] [--check ID] [--json]   run the checks (on their schedules, or once and print)
+  checks                               list the configured checks and their schedules
+  validate --config FILE               validate a config file, naming each bad key by its path
+  version                              print the version
+
+options:
+  --config FILE   config file (default: $VIGIE_AGENT_CONFIG, /etc/vigie/agent.yaml, else the embedded default)
+`;
+
+function loadConfig(path: string | undefined): AgentConfig {
+  const chosen =
+    path ??
+    process.env.VIGIE_AGENT_CONFIG ??
+    (existsSync('/etc/vigie/agent.yaml') ? '/etc/vigie/agent.yaml' : undefined);
+  return chosen ? loadConfigFile(chosen) : parseConfig(DEFAULT_CONFIG_YAML, '<embedded default>');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      once: { type: 'boolean' },
+      json: { type: 'boolean' },
+      check: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'version':
+      process.stdout.write(`vigie-agent ${AGENT_VERSION}\n`);
+      return 0;
+    case 'validate': {
+      if (!values.config) {
+        process.stderr.write('validate needs --config FILE\n');
+        return 2;
+      }
+      const config = loadConfigFile(values.config);
+      process.stdout.write(`${values.config}: valid (${config.checks.length} checks)\n`);
+      return 0;
+    }
+    case 'checks': {
+      const config = loadConfig(values.config);
+      for (const c of config.checks) {
+        const plugin = getCheck(c.type);
+        process.stdout.write(
+          `${c.id.padEnd(24)} ${c.type.padEnd(22)} ${(plugin?.category ?? '').padEnd(12)} ${c.schedule.padEnd(20)} timeout ${c.timeoutMs / 1000}s\n`,
+        );
+      }
+      return 0;
+    }
+    case 'run': {
+      const config = loadConfig(values.config);
+      if (values.once) return runOnce(config, values.check, values.json === true);
+      const log = pino(
+        { name: 'vigie-agent', level: process.env.VIGIE_LOG_LEVEL ?? 'info' },
+        pino.destination(2),
+      );
+      const agent = startAgent(config, log);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'stopping');
+          agent.stop().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      return 0;
+    }
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function runOnce(config: AgentConfig, only: string | undefined, json: boolean): Promise<number> {
+  const checks = only ? config.checks.filter((c) => c.id === only) : config.checks;
+  if (checks.length === 0) {
+    process.stderr.write(
+      `no check with id "${only}" (configured: ${config.checks.map((c) => c.id).join(', ')})\n`,
+    );
+    return 2;
+  }
+  const runs = await runAllOnce(checks, { runAtStart: false });
+  const results = runs.map((r) => r.result);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    for (const r of results) {
+      process.stdout.write(`${r.status.toUpperCase().padEnd(8)} ${r.checkId.padEnd(24)} ${r.message}\n`);
+    }
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 78; // EX_CONFIG
+    } else {
+      process.stderr.write(`vigie-agent: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

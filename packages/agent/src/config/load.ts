@@ -1,0 +1,135 @@
+// Reads a YAML config, validates it against the schema and each check's option schema, and resolves defaults.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { validate } from '@vigie/shared';
+import cron from 'node-cron';
+import { parseDocument } from 'yaml';
+import { checkTypes, getCheck } from '../checks/registry.js';
+import { parseDuration } from './duration.js';
+import {
+  type AgentConfig,
+  type AgentConfigInput,
+  AgentConfigSchema,
+  CHECK_COMMON_KEYS,
+  type CheckDefinition,
+} from './schema.js';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A config that cannot be used; `problems` name each bad key by its path. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid config ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfigFile(path: string): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read file: ${(err as Error).message}`]);
+  }
+  return parseConfig(text, path);
+}
+
+export function parseConfig(text: string, source = '<config>'): AgentConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  const checked = validate<AgentConfigInput>(AgentConfigSchema, raw);
+  if (!checked.ok) throw new ConfigError(source, checked.errors);
+  const input = checked.value;
+  const problems: string[] = [];
+  const checks = input.checks.map((entry, i) => resolveCheck(entry as Record<string, unknown>, i, problems));
+  const seen = new Set<string>();
+  input.checks.forEach((c, i) => {
+    if (seen.has(c.id)) problems.push(`/checks/${i}/id: duplicate check id "${c.id}"`);
+    seen.add(c.id);
+  });
+  const duration = (path: string, v: string | number | undefined, fallback: number) => {
+    if (v === undefined) return fallback;
+    try {
+      return parseDuration(v);
+    } catch (err) {
+      problems.push(`${path}: ${(err as Error).message}`);
+      return fallback;
+    }
+  };
+  const d = input.delivery ?? {};
+  const delivery = {
+    batchSize: d.batchSize ?? 200,
+    flushIntervalMs: duration('/delivery/flushInterval', d.flushInterval, 1000),
+    reconnectMinMs: duration('/delivery/reconnectMin', d.reconnectMin, 1000),
+    reconnectMaxMs: duration('/delivery/reconnectMax', d.reconnectMax, 60_000),
+    heartbeatMs: duration('/delivery/heartbeat', d.heartbeat, 30_000),
+    maxQueued: d.maxQueued ?? 100_000,
+  };
+  let collector: AgentConfig['collector'];
+  if (input.collector) {
+    let token = input.collector.token;
+    if (input.collector.tokenFile) {
+      const tokenPath = resolve(dirname(source), input.collector.tokenFile);
+      try {
+        token = readFileSync(tokenPath, 'utf8').trim();
+      } catch (err) {
+        problems.push(`/collector/tokenFile: cannot read ${tokenPath}: ${(err as Error).message}`);
+      }
+    }
+    collector = { url: input.collector.url, token };
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return {
+    collector,
+    host: {
+      name: input.host.name ?? hostname(),
+      environment: input.host.environment,
+      application: input.host.application,
+    },
+    delivery,
+    checks,
+  };
+}
+
+function resolveCheck(entry: Record<string, unknown>, index: number, problems: string[]): CheckDefinition {
+  const at = `/checks/${index}`;
+  const type = String(entry.type);
+  const schedule = String(entry.schedule);
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry)) {
+    if (!(CHECK_COMMON_KEYS as readonly string[]).includes(k)) options[k] = v;
+  }
+  if (!cron.validate(schedule)) {
+    problems.push(
+      `${at}/schedule: "${schedule}" is not a valid cron expression (5 fields, or 6 with seconds first)`,
+    );
+  }
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  if (entry.timeout !== undefined) {
+    try {
+      timeoutMs = parseDuration(entry.timeout as string | number);
+    } catch (err) {
+      problems.push(`${at}/timeout: ${(err as Error).message}`);
+    }
+  }
+  const plugin = getCheck(type);
+  if (!plugin) {
+    problems.push(`${at}/type: unknown check type "${type}" (known: ${checkTypes().join(', ')})`);
+  } else {
+    const result = validate(plugin.options, options);
+    // Option errors come as `/key: message`, or `/: message` for the entry itself.
+    if (!result.ok)
+      for (const e of result.errors) problems.push(`${at}${e.startsWith('/:') ? e.slice(1) : e}`);
+  }
+  return { id: String(entry.id), type, schedule, timeoutMs, options };
+}

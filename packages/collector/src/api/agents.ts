@@ -1,0 +1,71 @@
+// GET /api/agents: each agent with its last-seen time and the last status of each of its checks.
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { listAgents, listCheckStates } from '../store/agents.js';
+import type { Db } from '../store/open.js';
+import { scopeOf, tenantFilter } from './auth.js';
+
+const CheckStatusSchema = Type.Object({
+  checkId: Type.String(),
+  type: Type.String(),
+  category: Type.String(),
+  status: Type.String(),
+  agentStatus: Type.String(),
+  message: Type.String(),
+  observedAt: Type.String(),
+  metrics: Type.Record(Type.String(), Type.Number()),
+});
+
+const AgentSchema = Type.Object({
+  id: Type.String(),
+  tenant: Type.String(),
+  host: Type.String(),
+  environment: Type.String(),
+  application: Type.String(),
+  version: Type.String(),
+  firstSeen: Type.String(),
+  lastSeen: Type.String(),
+  connected: Type.Boolean(),
+  checks: Type.Array(CheckStatusSchema),
+});
+export type AgentView = Static<typeof AgentSchema>;
+
+const Query = Type.Object({ tenant: Type.Optional(Type.String()) });
+
+export function agentRoutes(app: FastifyInstance, deps: { db: Db; connectedHosts: () => Set<string> }): void {
+  app.get<{ Querystring: Static<typeof Query> }>(
+    '/api/agents',
+    { schema: { querystring: Query, response: { 200: Type.Array(AgentSchema) } } },
+    async (req) => {
+      const tenant = tenantFilter(scopeOf(req), req.query.tenant);
+      const [agents, states] = await Promise.all([
+        listAgents(deps.db, tenant),
+        listCheckStates(deps.db, tenant),
+      ]);
+      const connected = deps.connectedHosts();
+      return agents.map((a) => ({
+        id: a.id,
+        tenant: a.tenant_id,
+        host: a.host,
+        environment: a.environment,
+        application: a.application,
+        version: a.version,
+        firstSeen: a.first_seen,
+        lastSeen: a.last_seen,
+        connected: connected.has(`${a.tenant_id}/${a.host}`),
+        checks: states
+          .filter((s) => s.tenant_id === a.tenant_id && s.host === a.host)
+          .map((s) => ({
+            checkId: s.check_id,
+            type: s.type,
+            category: s.category,
+            status: s.status,
+            agentStatus: s.agent_status,
+            message: s.message,
+            observedAt: s.observed_at,
+            metrics: JSON.parse(s.metrics) as Record<string, number>,
+          })),
+      }));
+    },
+  );
+}

@@ -1,0 +1,146 @@
+// Builds the collector: store, metrics sink, ingest pipeline and gateway, and the fastify app with its routes.
+import { createIdGenerator } from '@vigie/shared';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { agentRoutes } from './api/agents.js';
+import { requireApiKey } from './api/auth.js';
+import { ApiError } from './api/errors.js';
+import { seriesRoutes } from './api/series.js';
+import { ticketRoutes } from './api/tickets.js';
+import type { CollectorConfig } from './config/load.js';
+import { DedupeStage } from './ingest/dedupe.js';
+import { EvaluateStage } from './ingest/evaluate.js';
+import { IngestGateway } from './ingest/gateway.js';
+import { PersistMetricsStage } from './ingest/persist-metrics.js';
+import { IngestPipeline } from './ingest/pipeline.js';
+import { RecordStage } from './ingest/record.js';
+import { createSink } from './sinks/create.js';
+import type { MetricsSink } from './sinks/types.js';
+import { openStore, type Store } from './store/open.js';
+import { pruneSeenResults } from './store/results.js';
+import { type CollectorTelemetry, collectorTelemetry } from './telemetry/metrics.js';
+import { nocPage } from './web/page.js';
+
+export interface CollectorDeps {
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface Collector {
+  app: FastifyInstance;
+  store: Store;
+  sink: MetricsSink;
+  gateway: IngestGateway;
+  telemetry: CollectorTelemetry;
+  /** Listens on the configured address; returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function buildCollector(config: CollectorConfig, deps: CollectorDeps): Promise<Collector> {
+  const now = deps.now ?? (() => new Date());
+  const newId = createIdGenerator(() => now().getTime());
+  const log = deps.log;
+  const store = await openStore(config.store);
+  const sink = createSink(config.metrics, () => now().getTime());
+  const telemetry = collectorTelemetry();
+  const db = store.db;
+
+  const pipeline = new IngestPipeline([
+    new DedupeStage(db),
+    new EvaluateStage(() => config.rules),
+    new PersistMetricsStage(sink),
+    new RecordStage(db, { newId, now }),
+  ]);
+  const gateway = new IngestGateway(
+    {
+      path: '/ingest',
+      maxFrameBytes: config.ingest.maxFrameBytes,
+      maxBatch: config.ingest.maxBatch,
+      heartbeatMs: config.ingest.heartbeatMs,
+    },
+    { db, pipeline, log: log.child({ component: 'ingest' }), telemetry, now, newId },
+  );
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+  });
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof ApiError)
+      return reply.code(err.statusCode).send({ error: err.code, message: err.message });
+    const e = err as Error & { validation?: unknown; statusCode?: number; code?: string };
+    if (e.validation) return reply.code(400).send({ error: 'bad_request', message: e.message });
+    if (e.statusCode && e.statusCode < 500)
+      return reply.code(e.statusCode).send({ error: e.code ?? 'bad_request', message: e.message });
+    req.log.error({ err: e.message, url: req.url }, 'request failed');
+    return reply
+      .code(500)
+      .send({ error: 'internal_error', message: 'the collector could not answer; see its log' });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` }),
+  );
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await db.selectFrom('tenants').select('id').limit(1).execute();
+    } catch (err) {
+      return reply.code(503).send({ status: 'unavailable', store: (err as Error).message });
+    }
+    return {
+      status: 'ok',
+      store: store.dialect,
+      metrics: sink.name,
+      agentsConnected: gateway.connectedCount(),
+    };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    telemetry.memory(process.memoryUsage().rss);
+    return reply.type('text/plain; version=0.0.4').send(telemetry.registry.render());
+  });
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(nocPage()));
+  await app.register(async (api) => {
+    requireApiKey(api, db);
+    agentRoutes(api, { db, connectedHosts: () => gateway.connectedHosts() });
+    ticketRoutes(api, { db });
+    seriesRoutes(api, { sink, now });
+  });
+
+  app.server.on('upgrade', (req, socket, head) => {
+    if (!gateway.handleUpgrade(req, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    }
+  });
+
+  const maintenance = setInterval(() => {
+    pruneSeenResults(db, new Date(now().getTime() - config.ingest.dedupeWindowMs)).catch((err: Error) =>
+      log.error({ err: err.message }, 'pruning handled result ids failed'),
+    );
+  }, 3_600_000);
+  maintenance.unref();
+
+  return {
+    app,
+    store,
+    sink,
+    gateway,
+    telemetry,
+    async listen() {
+      gateway.start();
+      await app.listen({ host: config.listen.host, port: config.listen.port });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
+      const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+      return `http://${host}:${port}`;
+    },
+    async close() {
+      clearInterval(maintenance);
+      await gateway.close();
+      await app.close();
+      await sink.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// vigie-collector: serve, and manage tenants, agent tokens and API keys.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createIdGenerator } from '@vigie/shared';
+import pino from 'pino';
+import { buildCollector } from './app.js';
+import { type CollectorConfig, CollectorConfigError, loadCollectorConfig } from './config/load.js';
+import {
+  createAgentToken,
+  createApiKey,
+  findAgentToken,
+  findApiKey,
+  revokeAgentToken,
+} from './store/credentials.js';
+import { openStore } from './store/open.js';
+import { addTenant, getTenant, listTenants } from './store/tenants.js';
+
+const USAGE = `usage: vigie-collector <command> [options]
+
+commands:
+  serve                                start the collector (HTTP API, NOC page, WebSocket ingest)
+  tenants add ID [--name NAME]         add a tenant (a client company)
+  tenants list
+  tokens create --tenant ID [--host H] create an agent token (shown once; only its hash is kept)
+  tokens revoke TOKEN_ID               revoke an agent token
+  keys create [--tenant ID] [--name N] create an API key (no --tenant: a provider key that sees every tenant)
+  bootstrap --out FILE [--tenant ID]   idempotent first-run setup: tenant, agent token, provider key in FILE (0600)
+
+options:
+  --config FILE   collector config (YAML); default: embedded defaults
+  --data-dir DIR  where the embedded stores live (default ./.vigie)
+  --host H --port N   listen address for serve (default 127.0.0.1:8470)
+`;
+
+const newId = createIdGenerator();
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'data-dir': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      tenant: { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const overrides: Record<string, unknown> = {};
+  if (values['data-dir']) overrides.dataDir = values['data-dir'];
+  const config = loadCollectorConfig(values.config, overrides);
+  if (command === 'serve') {
+    if (values.host || values.port) {
+      config.listen = {
+        host: values.host ?? config.listen.host,
+        port: values.port ? Number(values.port) : config.listen.port,
+      };
+    }
+    return serve(config);
+  }
+  const store = await openStore(config.store);
+  const db = store.db;
+  const now = new Date();
+  try {
+    switch (`${command} ${sub ?? ''}`.trim()) {
+      case 'tenants add': {
+        if (!arg) throw new UsageError('tenants add needs an ID');
+        await addTenant(db, arg, values.name ?? arg, now);
+        process.stdout.write(`tenant ${arg} added\n`);
+        return 0;
+      }
+      case 'tenants list':
+        for (const t of await listTenants(db)) process.stdout.write(`${t.id}\t${t.name}\t${t.created_at}\n`);
+        return 0;
+      case 'tokens create': {
+        const tenant = await requireTenant(db, values.tenant);
+        const t = await createAgentToken(db, { id: newId(), tenantId: tenant, host: values.host, now });
+        process.stdout.write(
+          `token id: ${t.id}\ntoken:    ${t.token}\n(store it now: only its hash is kept)\n`,
+        );
+        return 0;
+      }
+      case 'tokens revoke': {
+        if (!arg) throw new UsageError('tokens revoke needs a TOKEN_ID');
+        const done = await revokeAgentToken(db, arg, now);
+        process.stdout.write(done ? `token ${arg} revoked\n` : `no active token ${arg}\n`);
+        return done ? 0 : 1;
+      }
+      case 'keys create': {
+        const tenant = values.tenant ? await requireTenant(db, values.tenant) : null;
+        const k = await createApiKey(db, { id: newId(), tenantId: tenant, name: values.name ?? 'cli', now });
+        process.stdout.write(
+          `key id: ${k.id}\nkey:    ${k.key}\nscope:  ${tenant ?? 'provider (all tenants)'}\n`,
+        );
+        return 0;
+      }
+      case 'bootstrap':
+        return await bootstrap(db, values.out, values.tenant ?? 'local', now);
+      default:
+        throw new UsageError(`unknown command "${positionals.join(' ')}"`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+class UsageError extends Error {}
+
+async function requireTenant(db: Parameters<typeof getTenant>[0], id: string | undefined): Promise<string> {
+  if (!id) throw new UsageError('--tenant ID is required');
+  if (!(await getTenant(db, id)))
+    throw new UsageError(`no tenant "${id}" (add it with: vigie-collector tenants add ${id})`);
+  return id;
+}
+
+interface BootstrapFile {
+  tenant: string;
+  agentToken: string;
+  apiKey: string;
+}
+
+/** First-run setup for the quick start: reuses FILE's credentials while the store still knows them. */
+async function bootstrap(
+  db: Parameters<typeof getTenant>[0],
+  out: string | undefined,
+  tenant: string,
+  now: Date,
+): Promise<number> {
+  if (!out) throw new UsageError('bootstrap needs --out FILE');
+  if (existsSync(out)) {
+    const prev = JSON.parse(readFileSync(out, 'utf8')) as BootstrapFile;
+    const token = await findAgentToken(db, prev.agentToken);
+    if (token && token.revoked_at === null && (await findApiKey(db, prev.apiKey))) {
+      process.stdout.write(`bootstrap: reusing ${out}\n`);
+      return 0;
+    }
+  }
+  if (!(await getTenant(db, tenant))) await addTenant(db, tenant, tenant, now);
+  const t = await createAgentToken(db, { id: newId(), tenantId: tenant, now });
+  const k = await createApiKey(db, { id: newId(), tenantId: null, name: 'quickstart provider key', now });
+  const file: BootstrapFile = { tenant, agentToken: t.token, apiKey: k.key };
+  writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  process.stdout.write(`bootstrap: wrote ${out}\n`);
+  return 0;
+}
+
+async function serve(config: CollectorConfig): Promise<number> {
+  const log = pino({ name: 'vigie-collector', level: config.logLevel });
+  const collector = await buildCollector(config, { log });
+  const url = await collector.listen();
+  log.info({ url, store: config.store.kind, metrics: config.metrics.kind }, 'collector listening');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      collector.close().then(resolve, (err: Error) => {
+        log.error({ err: err.message }, 'error while stopping');
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CollectorConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 78;
+    } else if (err instanceof UsageError) {
+      process.stderr.write(`vigie-collector: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`vigie-collector: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

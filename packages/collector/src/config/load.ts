@@ -1,0 +1,117 @@
+// Reads the collector's YAML config (optional: every key has an embedded default) and resolves it.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { TObject, TSchema, TUnion } from '@sinclair/typebox';
+import { parseDuration, validate } from '@vigie/shared';
+import { parse } from 'yaml';
+import type { ThresholdRule } from '../rules/thresholds.js';
+import type { StoreConfig } from '../store/open.js';
+import {
+  type CollectorConfigInput,
+  CollectorConfigSchema,
+  MetricsSinkSchema,
+  StoreSchema,
+} from './schema.js';
+
+export type SinkConfig =
+  | { kind: 'embedded'; path: string; retentionMs: number; maxPoints: number }
+  | {
+      kind: 'influx-v1';
+      url: string;
+      database: string;
+      username?: string;
+      password?: string;
+      retentionPolicy?: string;
+      timeoutMs: number;
+    }
+  | { kind: 'influx-v2'; url: string; org: string; bucket: string; token?: string; timeoutMs: number };
+
+export interface CollectorConfig {
+  listen: { host: string; port: number };
+  dataDir: string;
+  store: StoreConfig;
+  metrics: SinkConfig;
+  ingest: { maxFrameBytes: number; maxBatch: number; heartbeatMs: number; dedupeWindowMs: number };
+  rules: ThresholdRule[];
+  logLevel: string;
+}
+
+export class CollectorConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid collector config ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'CollectorConfigError';
+  }
+}
+
+/** Validates a `{kind: ...}` union member by its kind, so errors name the real key instead of "union". */
+function validateByKind(union: TUnion, value: unknown, at: string): string[] {
+  const variants = union.anyOf as TObject[];
+  const kinds = variants.map((v) => (v.properties.kind as TSchema & { const: string }).const);
+  const kind = (value as { kind?: unknown } | undefined)?.kind;
+  const variant = variants.find((v) => (v.properties.kind as TSchema & { const: string }).const === kind);
+  if (!variant) return [`${at}/kind: expected one of ${kinds.join(', ')}, got ${JSON.stringify(kind)}`];
+  const r = validate(variant, value);
+  return r.ok ? [] : r.errors.map((e) => `${at}${e.startsWith('/:') ? e.slice(1) : e}`);
+}
+
+export function loadCollectorConfig(
+  path: string | undefined,
+  overrides: Partial<CollectorConfigInput> = {},
+): CollectorConfig {
+  let raw: unknown = {};
+  const source = path ?? '<embedded default>';
+  if (path) {
+    try {
+      raw = parse(readFileSync(path, 'utf8')) ?? {};
+    } catch (err) {
+      throw new CollectorConfigError(source, [(err as Error).message.split('\n')[0] as string]);
+    }
+  }
+  const input = { ...(raw as object), ...overrides } as CollectorConfigInput;
+  const problems: string[] = [];
+  if (input.store !== undefined) problems.push(...validateByKind(StoreSchema, input.store, '/store'));
+  if (input.metrics !== undefined)
+    problems.push(...validateByKind(MetricsSinkSchema, input.metrics, '/metrics'));
+  const rest = { ...input, store: undefined, metrics: undefined };
+  const checked = validate<CollectorConfigInput>(CollectorConfigSchema, JSON.parse(JSON.stringify(rest)));
+  if (!checked.ok) problems.push(...checked.errors);
+  if (problems.length > 0) throw new CollectorConfigError(source, problems);
+
+  const dataDir = resolve(input.dataDir ?? '.vigie');
+  const ms = (v: string | number | undefined, fallback: number) =>
+    v === undefined ? fallback : parseDuration(v);
+  const store: StoreConfig =
+    input.store?.kind === 'postgres'
+      ? { kind: 'postgres', url: input.store.url, poolSize: input.store.poolSize ?? 10 }
+      : { kind: 'sqlite', path: input.store?.path ?? resolve(dataDir, 'state.db') };
+  const m = input.metrics;
+  let metrics: SinkConfig;
+  if (m === undefined || m.kind === 'embedded') {
+    metrics = {
+      kind: 'embedded',
+      path: m?.path ?? resolve(dataDir, 'metrics.db'),
+      retentionMs: ms(m?.retention, 7 * 86_400_000),
+      maxPoints: m?.maxPoints ?? 5_000_000,
+    };
+  } else {
+    const { timeout, ...restSink } = m;
+    metrics = { ...restSink, timeoutMs: ms(timeout, 10_000) } as SinkConfig;
+  }
+  return {
+    listen: { host: input.listen?.host ?? '127.0.0.1', port: input.listen?.port ?? 8470 },
+    dataDir,
+    store,
+    metrics,
+    ingest: {
+      maxFrameBytes: input.ingest?.maxFrameBytes ?? 1024 * 1024,
+      maxBatch: input.ingest?.maxBatch ?? 1000,
+      heartbeatMs: ms(input.ingest?.heartbeat, 30_000),
+      dedupeWindowMs: ms(input.ingest?.dedupeWindow, 7 * 86_400_000),
+    },
+    rules: input.rules ?? [],
+    logLevel: input.log?.level ?? 'info',
+  };
+}

@@ -1,0 +1,100 @@
+// The collector's configuration: one schema for validation (with key paths) and the TypeScript type.
+import { type Static, Type } from '@sinclair/typebox';
+import { DurationSchema } from '@vigie/shared';
+import { ThresholdRuleSchema } from '../rules/thresholds.js';
+
+const Duration = DurationSchema;
+
+export const StoreSchema = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('sqlite'),
+      path: Type.Optional(Type.String({ description: 'default <dataDir>/state.db' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('postgres'),
+      url: Type.String({ pattern: '^postgres(ql)?://' }),
+      poolSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+export const MetricsSinkSchema = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('embedded'),
+      path: Type.Optional(Type.String({ description: 'default <dataDir>/metrics.db' })),
+      retention: Type.Optional(Duration),
+      maxPoints: Type.Optional(Type.Integer({ minimum: 1000 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('influx-v1'),
+      url: Type.String({ pattern: '^https?://' }),
+      database: Type.String({ minLength: 1 }),
+      username: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+      retentionPolicy: Type.Optional(Type.String()),
+      timeout: Type.Optional(Duration),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('influx-v2'),
+      url: Type.String({ pattern: '^https?://' }),
+      org: Type.String({ minLength: 1 }),
+      bucket: Type.String({ minLength: 1 }),
+      token: Type.Optional(Type.String()),
+      timeout: Type.Optional(Duration),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+export const CollectorConfigSchema = Type.Object(
+  {
+    listen: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String()),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    dataDir: Type.Optional(Type.String({ description: 'default ./.vigie' })),
+    store: Type.Optional(StoreSchema),
+    metrics: Type.Optional(MetricsSinkSchema),
+    ingest: Type.Optional(
+      Type.Object(
+        {
+          maxFrameBytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+          maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+          heartbeat: Type.Optional(Duration),
+          dedupeWindow: Type.Optional(Duration),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    rules: Type.Optional(Type.Array(ThresholdRuleSchema)),
+    log: Type.Optional(
+      Type.Object(
+        {
+          level: Type.Optional(
+            Type.Union(['trace', 'debug', 'info', 'warn', 'error'].map((l) => Type.Literal(l))),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CollectorConfigInput = Static<typeof CollectorConfigSchema>;

@@ -1,0 +1,6 @@
+// @vigie/collector: the public surface used by tests and benchmarks.
+export { buildCollector, type Collector } from './app.js';
+export { type CollectorConfig, loadCollectorConfig } from './config/load.js';
+export { createAgentToken, createApiKey, revokeAgentToken } from './store/credentials.js';
+export { openStore, type Store, type StoreConfig } from './store/open.js';
+export { addTenant } from './store/tenants.js';

@@ -1,0 +1,13 @@
+// Stage: judge each fresh result against the threshold rules; the worst of agent and rules wins.
+import { evaluateThresholds, type ThresholdRule } from '../rules/thresholds.js';
+import type { IngestBatch, Stage } from './pipeline.js';
+
+export class EvaluateStage implements Stage {
+  readonly name = 'evaluate';
+  constructor(private readonly rules: () => readonly ThresholdRule[]) {}
+
+  async run(batch: IngestBatch): Promise<void> {
+    const rules = this.rules();
+    for (const r of batch.fresh) batch.evaluations.set(r.id, evaluateThresholds(r, rules));
+  }
+}

@@ -1,0 +1,342 @@
+// The WebSocket ingest endpoint: handshake authentication, hello/welcome, frames decoded and handed to the
+// pipeline one batch at a time per agent, acks after durable handling, errors with close codes, heartbeats.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  type AgentMessage,
+  CloseCode,
+  type CollectorMessage,
+  type DriftSnapshot,
+  decodeAgentMessage,
+  ErrorCode,
+  type Hello,
+  PROTOCOL_VERSION,
+  type ResultsBatch,
+} from '@vigie/shared';
+import type { Logger } from 'pino';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { upsertAgent } from '../store/agents.js';
+import { insertSnapshot } from '../store/drift.js';
+import type { Db } from '../store/open.js';
+import type { AgentTokenTable } from '../store/schema.js';
+import type { CollectorTelemetry } from '../telemetry/metrics.js';
+import { authenticateAgent } from './authenticate.js';
+import { type AgentSession, type IngestPipeline, newBatch } from './pipeline.js';
+
+export interface GatewayOptions {
+  path: string;
+  maxFrameBytes: number;
+  maxBatch: number;
+  heartbeatMs: number;
+}
+
+export interface GatewayDeps {
+  db: Db;
+  pipeline: IngestPipeline;
+  log: Logger;
+  telemetry: CollectorTelemetry;
+  now: () => Date;
+  newId: () => string;
+}
+
+interface Connection {
+  ws: WebSocket;
+  token: AgentTokenTable;
+  session: AgentSession | undefined;
+  /** Frames of one agent are handled in order, one at a time. */
+  queue: Promise<void>;
+  alive: boolean;
+  remote: string;
+}
+
+export class IngestGateway {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly options: GatewayOptions,
+    private readonly deps: GatewayDeps,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxFrameBytes,
+      perMessageDeflate: false,
+    });
+    deps.telemetry.registry.onCollect(() => deps.telemetry.agentsConnected(this.connections.size));
+  }
+
+  start(): void {
+    this.heartbeat = setInterval(() => this.sweep(), this.options.heartbeatMs);
+  }
+
+  connectedCount(): number {
+    return this.connections.size;
+  }
+
+  /** `tenant/host` of every agent connected now. */
+  connectedHosts(): Set<string> {
+    const out = new Set<string>();
+    for (const c of this.connections) if (c.session) out.add(`${c.session.tenantId}/${c.session.host}`);
+    return out;
+  }
+
+  /** Handles an HTTP upgrade; returns false when the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== this.options.path) return false;
+    socket.on('error', (err) => this.deps.log.debug({ err: err.message }, 'upgrade socket error'));
+    authenticateAgent(this.deps.db, req.headers).then(
+      (auth) => {
+        if (!auth.ok) {
+          this.deps.telemetry.authFailures({ reason: auth.code });
+          this.deps.log.warn(
+            { remote: req.socket.remoteAddress, reason: auth.reason },
+            'agent refused at handshake',
+          );
+          refuse(socket, auth.status, auth.code, auth.reason);
+          return;
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, auth.token, req));
+      },
+      (err: Error) => {
+        this.deps.log.error({ err: err.message }, 'agent authentication failed');
+        refuse(socket, 503, 'unavailable', 'collector cannot check credentials right now');
+      },
+    );
+    return true;
+  }
+
+  private onConnection(ws: WebSocket, token: AgentTokenTable, req: IncomingMessage): void {
+    const conn: Connection = {
+      ws,
+      token,
+      session: undefined,
+      queue: Promise.resolve(),
+      alive: true,
+      remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+    };
+    this.connections.add(conn);
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      conn.alive = true;
+      const raw = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
+      conn.queue = conn.queue.then(() => this.onFrame(conn, raw));
+    });
+    ws.on('error', (err) => {
+      const tooLarge = (err as Error & { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+      this.deps.telemetry.ingestErrors({ code: tooLarge ? ErrorCode.frameTooLarge : 'socket_error' });
+      this.deps.log.warn(
+        { remote: conn.remote, host: conn.session?.host, err: err.message },
+        'agent connection error',
+      );
+    });
+    ws.on('close', (code) => {
+      this.connections.delete(conn);
+      this.deps.log.info({ host: conn.session?.host, tenant: token.tenant_id, code }, 'agent disconnected');
+    });
+  }
+
+  private async onFrame(conn: Connection, raw: string): Promise<void> {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    const decoded = decodeAgentMessage(raw);
+    if (!decoded.ok) {
+      const close =
+        decoded.code === ErrorCode.unsupportedVersion
+          ? CloseCode.unsupportedVersion
+          : CloseCode.malformedFrame;
+      this.reject(conn, decoded.code, decoded.error, close);
+      return;
+    }
+    const msg: AgentMessage = decoded.message;
+    this.deps.telemetry.framesReceived({ type: msg.type });
+    if (msg.type === 'hello') return this.onHello(conn, msg);
+    if (!conn.session) {
+      this.reject(
+        conn,
+        ErrorCode.helloRequired,
+        `a hello frame must come first (got ${msg.type})`,
+        CloseCode.helloRequired,
+      );
+      return;
+    }
+    if (msg.type === 'results') return this.onResults(conn, conn.session, msg);
+    return this.onSnapshot(conn, conn.session, msg);
+  }
+
+  private async onHello(conn: Connection, hello: Hello): Promise<void> {
+    const { token } = conn;
+    if (token.host !== null && token.host !== hello.agent.host) {
+      this.reject(
+        conn,
+        ErrorCode.hostMismatch,
+        `this token may only report for host "${token.host}", not "${hello.agent.host}"`,
+        CloseCode.policyViolation,
+      );
+      return;
+    }
+    try {
+      const agent = await upsertAgent(this.deps.db, {
+        id: this.deps.newId(),
+        tenantId: token.tenant_id,
+        tokenId: token.id,
+        agent: hello.agent,
+        now: this.deps.now(),
+      });
+      conn.session = {
+        sessionId: this.deps.newId(),
+        tenantId: token.tenant_id,
+        tokenId: token.id,
+        agentId: agent.id,
+        host: agent.host,
+        environment: agent.environment,
+        application: agent.application,
+      };
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message }, 'cannot register agent');
+      this.reject(
+        conn,
+        ErrorCode.internal,
+        'collector cannot register the agent now',
+        CloseCode.internalError,
+      );
+      return;
+    }
+    this.deps.log.info(
+      { tenant: token.tenant_id, host: hello.agent.host, version: hello.agent.version },
+      'agent connected',
+    );
+    this.send(conn, {
+      v: PROTOCOL_VERSION,
+      type: 'welcome',
+      sessionId: conn.session.sessionId,
+      tenant: token.tenant_id,
+      limits: { maxBatch: this.options.maxBatch, maxFrameBytes: this.options.maxFrameBytes },
+      heartbeatMs: this.options.heartbeatMs,
+    });
+  }
+
+  private async onResults(conn: Connection, session: AgentSession, msg: ResultsBatch): Promise<void> {
+    if (msg.results.length > this.options.maxBatch) {
+      this.reject(
+        conn,
+        ErrorCode.batchTooLarge,
+        `/results: ${msg.results.length} results in one batch; the limit is ${this.options.maxBatch}`,
+        CloseCode.policyViolation,
+      );
+      return;
+    }
+    const t0 = performance.now();
+    try {
+      const batch = await this.deps.pipeline.process(
+        newBatch(session, msg.batchId, msg.results, this.deps.now()),
+      );
+      const t = this.deps.telemetry;
+      t.resultsAccepted({}, batch.fresh.length);
+      t.resultsDuplicate({}, batch.duplicates);
+      t.batches();
+      for (const e of batch.effects) {
+        if (e.kind === 'opened') t.ticketsOpened();
+        if (e.kind === 'resolved') t.ticketsResolved();
+      }
+      this.send(conn, {
+        v: PROTOCOL_VERSION,
+        type: 'ack',
+        batchId: msg.batchId,
+        accepted: batch.fresh.length,
+        duplicates: batch.duplicates,
+      });
+    } catch (err) {
+      // Not acked: the agent keeps the batch and sends it again; nothing is lost.
+      this.deps.telemetry.ingestErrors({ code: ErrorCode.internal });
+      this.deps.log.error(
+        { host: session.host, batchId: msg.batchId, err: (err as Error).message },
+        'batch not handled',
+      );
+      this.send(conn, {
+        v: PROTOCOL_VERSION,
+        type: 'error',
+        code: ErrorCode.internal,
+        message: `batch not handled, send it again later: ${(err as Error).message}`,
+        batchId: msg.batchId,
+      });
+    } finally {
+      this.deps.telemetry.batchSeconds({}, (performance.now() - t0) / 1000);
+    }
+  }
+
+  private async onSnapshot(conn: Connection, session: AgentSession, msg: DriftSnapshot): Promise<void> {
+    try {
+      await insertSnapshot(this.deps.db, {
+        id: `${session.tenantId}:${msg.snapshotId}`,
+        tenant_id: session.tenantId,
+        host: session.host,
+        check_id: msg.checkId,
+        taken_at: msg.takenAt,
+        full: msg.full ? 1 : 0,
+        items: JSON.stringify(msg.items),
+        received_at: this.deps.now().toISOString(),
+      });
+      this.send(conn, {
+        v: PROTOCOL_VERSION,
+        type: 'ack',
+        batchId: msg.snapshotId,
+        accepted: 1,
+        duplicates: 0,
+      });
+    } catch (err) {
+      this.deps.log.error({ host: session.host, err: (err as Error).message }, 'snapshot not stored');
+      this.send(conn, {
+        v: PROTOCOL_VERSION,
+        type: 'error',
+        code: ErrorCode.internal,
+        message: 'snapshot not stored, send it again later',
+        batchId: msg.snapshotId,
+      });
+    }
+  }
+
+  private reject(conn: Connection, code: ErrorCode, message: string, close: CloseCode): void {
+    this.deps.telemetry.ingestErrors({ code });
+    this.deps.log.warn(
+      { remote: conn.remote, host: conn.session?.host, code, error: message },
+      'frame refused',
+    );
+    this.send(conn, { v: PROTOCOL_VERSION, type: 'error', code, message });
+    conn.ws.close(close, `${code}: ${message}`.slice(0, 120));
+  }
+
+  private send(conn: Connection, msg: CollectorMessage): void {
+    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(msg));
+  }
+
+  /** Heartbeat: terminates connections that did not answer the previous ping. */
+  private sweep(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        this.deps.log.warn({ host: conn.session?.host }, 'agent missed a heartbeat; connection dropped');
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const conn of this.connections) conn.ws.close(CloseCode.goingAway, 'collector shutting down');
+    await Promise.all([...this.connections].map((c) => c.queue));
+    this.wss.close();
+  }
+}
+
+function refuse(socket: Duplex, status: number, code: string, reason: string): void {
+  const body = JSON.stringify({ error: code, message: reason });
+  const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Service Unavailable';
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

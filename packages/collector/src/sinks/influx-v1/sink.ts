@@ -1,0 +1,57 @@
+// InfluxDB 1.x sink: POST /write with line protocol (precision ms), through undici.
+import { request } from 'undici';
+import { toLineProtocol } from '../line-protocol.js';
+import type { MetricPoint, MetricsSink } from '../types.js';
+
+export interface InfluxV1Config {
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+  retentionPolicy?: string;
+  timeoutMs: number;
+}
+
+export class InfluxV1Sink implements MetricsSink {
+  readonly name = 'influx-v1';
+  private readonly writeUrl: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly config: InfluxV1Config) {
+    const u = new URL('/write', config.url);
+    u.searchParams.set('db', config.database);
+    u.searchParams.set('precision', 'ms');
+    if (config.retentionPolicy) u.searchParams.set('rp', config.retentionPolicy);
+    this.writeUrl = u.toString();
+    this.headers = { 'content-type': 'text/plain; charset=utf-8' };
+    if (config.username !== undefined) {
+      const cred = Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64');
+      this.headers.authorization = `Basic ${cred}`;
+    }
+  }
+
+  async write(points: MetricPoint[]): Promise<void> {
+    const body = toLineProtocol(points);
+    if (body === '') return;
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(this.writeUrl, {
+        method: 'POST',
+        body,
+        headers: this.headers,
+        headersTimeout: this.config.timeoutMs,
+        bodyTimeout: this.config.timeoutMs,
+      });
+    } catch (err) {
+      throw new Error(`InfluxDB 1.x at ${this.config.url} unreachable: ${(err as Error).message}`);
+    }
+    const text = await res.body.text();
+    if (res.statusCode !== 204 && res.statusCode !== 200) {
+      throw new Error(
+        `InfluxDB 1.x at ${this.config.url} refused the write: HTTP ${res.statusCode} ${text.slice(0, 300)}`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,94 @@
+// The MetricsSink interface and the mapping from results to points.
+import { type Result, type Status, splitMetricName } from '@vigie/shared';
+
+export interface MetricPoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, number>;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+export interface SeriesQuery {
+  tenant: string | null;
+  host: string;
+  check?: string;
+  field?: string;
+  sinceMs: number;
+  limit?: number;
+}
+
+export interface SeriesPoint {
+  measurement: string;
+  field: string;
+  instance: string | undefined;
+  check: string;
+  time: number;
+  value: number;
+}
+
+export interface MetricsSink {
+  readonly name: string;
+  /** Resolves once the points are durably written; rejects with a clear reason otherwise. */
+  write(points: MetricPoint[]): Promise<void>;
+  /** Recent points of one host (for the NOC page); sinks that cannot answer return undefined. */
+  query?(q: SeriesQuery): Promise<SeriesPoint[]>;
+  close(): Promise<void>;
+}
+
+export interface SeriesIdentity {
+  tenant: string;
+  application: string;
+  environment: string;
+  host: string;
+}
+
+const STATUS_CODE: Record<Status, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
+
+/** Measurement name for a check type: `filesystem`, `backup_freshness`, ... */
+export function measurementFor(type: string): string {
+  return type.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/**
+ * One point per metric instance (tag `instance`) in the measurement named after the check type, plus one
+ * `vigie_check` point with the status code (0 ok, 1 warning, 2 critical, 3 unknown) and the duration.
+ */
+export function resultToPoints(result: Result, who: SeriesIdentity, finalStatus: Status): MetricPoint[] {
+  const time = Date.parse(result.observedAt);
+  const base = {
+    tenant: who.tenant,
+    application: who.application,
+    environment: who.environment,
+    host: who.host,
+    check: result.checkId,
+    category: result.category,
+  };
+  const byInstance = new Map<string, Record<string, number>>();
+  for (const [name, value] of Object.entries(result.metrics)) {
+    const { field, instance } = splitMetricName(name);
+    const key = instance ?? '';
+    let fields = byInstance.get(key);
+    if (!fields) {
+      fields = {};
+      byInstance.set(key, fields);
+    }
+    fields[field] = value;
+  }
+  const measurement = measurementFor(result.type);
+  const points: MetricPoint[] = [];
+  for (const [instance, fields] of byInstance) {
+    points.push({ measurement, tags: instance ? { ...base, instance } : { ...base }, fields, time });
+  }
+  points.push({
+    measurement: 'vigie_check',
+    tags: { ...base, type: result.type },
+    fields: {
+      status_code: STATUS_CODE[finalStatus],
+      agent_status_code: STATUS_CODE[result.status],
+      duration_ms: result.durationMs,
+    },
+    time,
+  });
+  return points;
+}

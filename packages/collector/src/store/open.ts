@@ -1,0 +1,48 @@
+// Opens the state store: SQLite (better-sqlite3) by default, PostgreSQL by URL; migrates it to the latest schema.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type StoreConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; poolSize?: number };
+
+export type Db = Kysely<Database>;
+
+export interface Store {
+  db: Db;
+  dialect: StoreConfig['kind'];
+  close(): Promise<void>;
+}
+
+export async function openStore(config: StoreConfig): Promise<Store> {
+  let db: Db;
+  if (config.kind === 'sqlite') {
+    if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+    const sqlite = new SQLite(config.path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
+    // An idle client's error (server restart) must not crash the collector; the pool replaces the client.
+    pool.on('error', (err) => {
+      process.emitWarning(`postgres pool: ${err.message}`);
+    });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`store migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+  return { db, dialect: config.kind, close: () => db.destroy() };
+}

@@ -1,0 +1,107 @@
+// Table shapes of the state store, shared by the SQLite and PostgreSQL dialects (times are ISO-8601 UTC text).
+export interface TenantTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface AgentTokenTable {
+  id: string;
+  tenant_id: string;
+  token_hash: string;
+  /** When set, the token may only report for this host name. */
+  host: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface AgentTable {
+  id: string;
+  tenant_id: string;
+  token_id: string;
+  host: string;
+  environment: string;
+  application: string;
+  version: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  key_hash: string;
+  /** null: a provider key that sees every tenant. */
+  tenant_id: string | null;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CheckStateTable {
+  tenant_id: string;
+  host: string;
+  check_id: string;
+  type: string;
+  category: string;
+  status: string;
+  agent_status: string;
+  message: string;
+  metrics: string;
+  observed_at: string;
+  result_id: string;
+}
+
+export interface SeenResultTable {
+  result_id: string;
+  tenant_id: string;
+  received_at: string;
+}
+
+export interface TicketTable {
+  id: string;
+  tenant_id: string;
+  host: string;
+  check_id: string;
+  dedup_key: string;
+  status: string;
+  severity: string;
+  title: string;
+  message: string;
+  occurrences: number;
+  opened_at: string;
+  last_seen_at: string;
+  resolved_at: string | null;
+  updated_at: string;
+}
+
+export interface TicketEventTable {
+  id: string;
+  ticket_id: string;
+  at: string;
+  kind: string;
+  actor: string;
+  details: string;
+}
+
+export interface DriftSnapshotTable {
+  id: string;
+  tenant_id: string;
+  host: string;
+  check_id: string;
+  taken_at: string;
+  full: number;
+  items: string;
+  received_at: string;
+}
+
+export interface Database {
+  tenants: TenantTable;
+  agent_tokens: AgentTokenTable;
+  agents: AgentTable;
+  api_keys: ApiKeyTable;
+  check_states: CheckStateTable;
+  seen_results: SeenResultTable;
+  tickets: TicketTable;
+  ticket_events: TicketEventTable;
+  drift_snapshots: DriftSnapshotTable;
+}

@@ -1,0 +1,91 @@
+// The collector's own counters and gauges, exposed at GET /metrics in Prometheus text format.
+type Labels = Record<string, string>;
+
+function labelKey(labels: Labels): string {
+  const keys = Object.keys(labels).sort();
+  return keys
+    .map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`)
+    .join(',');
+}
+
+class Family {
+  readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly kind: 'counter' | 'gauge',
+  ) {}
+}
+
+export class Telemetry {
+  private readonly families = new Map<string, Family>();
+  private readonly collectors: Array<() => void> = [];
+
+  counter(name: string, help: string): (labels?: Labels, by?: number) => void {
+    const f = this.family(name, help, 'counter');
+    return (labels = {}, by = 1) => {
+      const k = labelKey(labels);
+      f.values.set(k, (f.values.get(k) ?? 0) + by);
+    };
+  }
+
+  gauge(name: string, help: string): (value: number, labels?: Labels) => void {
+    const f = this.family(name, help, 'gauge');
+    return (value, labels = {}) => {
+      f.values.set(labelKey(labels), value);
+    };
+  }
+
+  /** Runs before each exposition, to refresh gauges that are read rather than pushed. */
+  onCollect(fn: () => void): void {
+    this.collectors.push(fn);
+  }
+
+  value(name: string, labels: Labels = {}): number {
+    return this.families.get(name)?.values.get(labelKey(labels)) ?? 0;
+  }
+
+  render(): string {
+    for (const c of this.collectors) c();
+    const out: string[] = [];
+    for (const f of this.families.values()) {
+      out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.kind}`);
+      if (f.values.size === 0 && f.kind === 'counter') out.push(`${f.name} 0`);
+      for (const [k, v] of f.values) out.push(k ? `${f.name}{${k}} ${v}` : `${f.name} ${v}`);
+    }
+    return `${out.join('\n')}\n`;
+  }
+
+  private family(name: string, help: string, kind: 'counter' | 'gauge'): Family {
+    let f = this.families.get(name);
+    if (!f) {
+      f = new Family(name, help, kind);
+      this.families.set(name, f);
+    }
+    return f;
+  }
+}
+
+/** The collector's named instruments, so call sites cannot misspell a metric. */
+export function collectorTelemetry() {
+  const t = new Telemetry();
+  return {
+    registry: t,
+    framesReceived: t.counter('vigie_ingest_frames_total', 'WebSocket frames received from agents, by type'),
+    resultsAccepted: t.counter('vigie_ingest_results_total', 'Results handled for the first time'),
+    resultsDuplicate: t.counter('vigie_ingest_duplicate_results_total', 'Results already handled (replays)'),
+    ingestErrors: t.counter('vigie_ingest_errors_total', 'Frames refused or failed, by error code'),
+    authFailures: t.counter(
+      'vigie_auth_failures_total',
+      'Agent connections refused at the handshake, by reason',
+    ),
+    batchSeconds: t.counter('vigie_ingest_batch_seconds_total', 'Time spent processing result batches'),
+    batches: t.counter('vigie_ingest_batches_total', 'Result batches acked'),
+    sinkFailures: t.counter('vigie_sink_write_failures_total', 'Metrics sink writes that failed'),
+    ticketsOpened: t.counter('vigie_tickets_opened_total', 'Tickets opened'),
+    ticketsResolved: t.counter('vigie_tickets_resolved_total', 'Tickets resolved automatically on recovery'),
+    agentsConnected: t.gauge('vigie_agents_connected', 'Agents connected now'),
+    memory: t.gauge('vigie_process_resident_memory_bytes', 'Resident memory of the collector process'),
+  };
+}
+export type CollectorTelemetry = ReturnType<typeof collectorTelemetry>;

@@ -1,0 +1,33 @@
+// Protocol version and the close codes a collector uses to say why it ended a connection.
+export const PROTOCOL_VERSION = 1 as const;
+export const SUPPORTED_VERSIONS: readonly number[] = [1];
+
+/** WebSocket close codes. 1xxx are RFC 6455; 4xxx are Vigie's own. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  policyViolation: 1008,
+  frameTooLarge: 1009,
+  internalError: 1011,
+  unsupportedVersion: 4001,
+  malformedFrame: 4002,
+  credentialRevoked: 4003,
+  rateLimited: 4004,
+  helloRequired: 4005,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Stable error codes carried by `error` frames and REST errors. */
+export const ErrorCode = {
+  malformedJson: 'malformed_json',
+  invalidMessage: 'invalid_message',
+  unsupportedVersion: 'unsupported_version',
+  helloRequired: 'hello_required',
+  batchTooLarge: 'batch_too_large',
+  frameTooLarge: 'frame_too_large',
+  hostMismatch: 'host_mismatch',
+  internal: 'internal_error',
+  rateLimited: 'rate_limited',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,35 @@
+// Opens a fresh state store on each dialect, so store-level tests run on SQLite and on PostgreSQL alike.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore, type Store } from '../../packages/collector/src/store/open.js';
+import { testServers } from './env.js';
+
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+/** A new empty store; for PostgreSQL a new database on the test server, dropped by `dispose`. */
+export async function freshStore(dialect: Dialect): Promise<{ store: Store; dispose(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    return { store, dispose: () => store.close() };
+  }
+  const base = new URL(testServers().pgUrl);
+  const name = `vigie_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  const store = await openStore({ kind: 'postgres', url: url.toString(), poolSize: 4 });
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      const c = new pg.Client({ connectionString: base.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+      await c.end();
+    },
+  };
+}

@@ -63,8 +63,8 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   );
 
   const app: FastifyInstance = Fastify({
-    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines at info would drown the ingest logs; errors still come through.
+    loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
   });
   app.setErrorHandler((err, req, reply) => {

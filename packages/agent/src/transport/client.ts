@@ -33,6 +33,7 @@ export class CollectorClient {
   private ready = false;
   private stopped = false;
   private attempt = 0;
+  private retries = 0;
   private inFlight: InFlight | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -158,6 +159,7 @@ export class CollectorClient {
           this.stats.batchesAcked++;
           this.stats.resultsAcked += msg.accepted + msg.duplicates;
           this.inFlight = undefined;
+          this.retries = 0;
           this.pump();
         }
         break;
@@ -167,8 +169,25 @@ export class CollectorClient {
           { code: msg.code, message: msg.message, batchId: msg.batchId },
           'collector reported an error',
         );
+        if (this.inFlight && msg.batchId === this.inFlight.frameId) this.retryLater();
         break;
     }
+  }
+
+  /** The collector could not handle the frame in flight (its storage is down): keep it, send it again later. */
+  private retryLater(): void {
+    if (!this.inFlight) return;
+    clearTimeout(this.inFlight.timer);
+    const delay = backoffDelay(
+      this.retries++,
+      this.options.reconnectMinMs,
+      this.options.reconnectMaxMs,
+      this.random,
+    );
+    this.inFlight.timer = setTimeout(() => {
+      this.inFlight = undefined;
+      this.pump();
+    }, delay);
   }
 
   /** Sends the next frame from the outbox when connected and nothing is awaiting an ack. */

@@ -21,7 +21,7 @@ import type { Db } from '../store/open.js';
 import type { AgentTokenTable } from '../store/schema.js';
 import type { CollectorTelemetry } from '../telemetry/metrics.js';
 import { authenticateAgent } from './authenticate.js';
-import { type AgentSession, type IngestPipeline, newBatch } from './pipeline.js';
+import { type AgentSession, type IngestPipeline, newBatch, StageError } from './pipeline.js';
 
 export interface GatewayOptions {
   path: string;
@@ -251,6 +251,7 @@ export class IngestGateway {
     } catch (err) {
       // Not acked: the agent keeps the batch and sends it again; nothing is lost.
       this.deps.telemetry.ingestErrors({ code: ErrorCode.internal });
+      if (err instanceof StageError && err.stage === 'persist-metrics') this.deps.telemetry.sinkFailures();
       this.deps.log.error(
         { host: session.host, batchId: msg.batchId, err: (err as Error).message },
         'batch not handled',

@@ -1,0 +1,72 @@
+// The agent's command line, as an operator uses it: run once and print JSON, list checks, validate configs.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Result } from '@vigie/shared';
+import { describe, expect, it } from 'vitest';
+import { AGENT_CLI } from '../support/process.js';
+
+const exec = promisify(execFile);
+
+async function agent(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [AGENT_CLI, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('vigie-agent', () => {
+  it('run --once --json runs every default check once and prints the results', async () => {
+    const { code, stdout } = await agent(['run', '--once', '--json']);
+    expect(code).toBe(0);
+    const results = JSON.parse(stdout) as Result[];
+    expect(results.map((r) => r.checkId)).toEqual(['filesystem', 'fingerprint']);
+    const fs = results[0] as Result;
+    expect(fs).toMatchObject({ type: 'filesystem', category: 'performance' });
+    expect(['ok', 'warning', 'critical']).toContain(fs.status);
+    expect(fs.metrics['used_percent@/']).toBeGreaterThan(0);
+    expect(fs.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+
+  it('run --once --check ID runs only that check, and names the configured ones when it is unknown', async () => {
+    const one = await agent(['run', '--once', '--json', '--check', 'fingerprint']);
+    expect((JSON.parse(one.stdout) as Result[]).map((r) => r.checkId)).toEqual(['fingerprint']);
+    const none = await agent(['run', '--once', '--check', 'nope']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('configured: filesystem, fingerprint');
+  });
+
+  it('checks lists the checks with their schedules', async () => {
+    const { stdout } = await agent(['checks']);
+    expect(stdout).toMatch(/filesystem\s+filesystem\s+performance\s+0 \* \* \* \* \*/);
+  });
+
+  it('validate explains each error by key path and exits 78', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-cli-'));
+    const bad = join(dir, 'agent.yaml');
+    writeFileSync(
+      bad,
+      `host: { environment: production, application: shop, colour: red }
+checks:
+  - { id: fs, type: filesystem, schedule: "*/5 * * * * *", criticalPercent: "lots" }
+`,
+    );
+    const r = await agent(['validate', '--config', bad]);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain(`invalid config ${bad}`);
+    expect(r.stderr).toContain('/host/colour: Unexpected property');
+    const good = join(dir, 'good.yaml');
+    writeFileSync(
+      good,
+      'host: { environment: staging, application: shop }\nchecks:\n  - { id: fs, type: filesystem, schedule: "* * * * *" }\n',
+    );
+    const ok = await agent(['validate', '--config', good]);
+    expect(ok).toMatchObject({ code: 0 });
+    expect(ok.stdout).toContain('valid (1 checks)');
+  });
+});

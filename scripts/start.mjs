@@ -25,6 +25,7 @@ const { DEFAULT_CONFIG_YAML } = await import(resolve(root, 'packages/agent/dist/
 const agentConfig = parse(DEFAULT_CONFIG_YAML);
 writeFileSync(resolve(dataDir, 'agent.token'), `${creds.agentToken}\n`, { mode: 0o600 });
 agentConfig.collector = { url: `ws://127.0.0.1:${port}/ingest`, tokenFile: 'agent.token' };
+agentConfig.delivery = { outboxDir: resolve(dataDir, 'agent-outbox') };
 agentConfig.host = {
   name: hostname().replace(/[^A-Za-z0-9_.-]/g, '-'),
   environment: 'production',

@@ -84,7 +84,7 @@ ingest: { heartbeat: 5s }
   url: ws://127.0.0.1:${port}/ingest
   token: ${token}
 host: { name: ${host}, environment: production, application: shop }
-delivery: { flushInterval: 200ms, reconnectMin: 200ms, reconnectMax: 2s }
+delivery: { flushInterval: 200ms, reconnectMin: 200ms, reconnectMax: 2s, outboxDir: ${join(dir, 'outbox')} }
 checks:
   - { id: fs, type: filesystem, schedule: "*/2 * * * * *", timeout: 10s }
   - { id: db-backup, type: backup-freshness, schedule: "*/2 * * * * *", path: "${backups}/*.tar.gz", maxAge: 1d }

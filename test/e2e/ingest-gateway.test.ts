@@ -241,8 +241,8 @@ describe('ingest gateway under bad input', () => {
 describe('a metrics store that refuses writes', () => {
   let influx: Server;
   let refuse = true;
-  let collector: Collector;
-  let writes = 0;
+  let lines: string[] = [];
+  let port = 0;
 
   beforeAll(async () => {
     // A real HTTP server speaking the InfluxDB 1.x /write contract: refuses with 400 until told otherwise.
@@ -257,41 +257,42 @@ describe('a metrics store that refuses writes', () => {
           res.end(JSON.stringify({ error: 'partial write: field type conflict' }));
           return;
         }
-        writes += body.split('\n').filter(Boolean).length;
+        lines.push(...body.split('\n').filter(Boolean));
         res.writeHead(204);
         res.end();
       });
     });
     await new Promise<void>((r) => influx.listen(0, '127.0.0.1', () => r()));
-    const port = (influx.address() as { port: number }).port;
-    collector = await buildCollector(
+    port = (influx.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => influx.close(r));
+  });
+
+  async function stack(spoolMaxBytes: number, batchSize = 10) {
+    refuse = true;
+    lines = [];
+    const collector = await buildCollector(
       loadCollectorConfig(undefined, {
         dataDir: mkdtempSync(join(tmpdir(), 'vigie-gw2-')),
         listen: { host: '127.0.0.1', port: 0 },
         metrics: { kind: 'influx-v1', url: `http://127.0.0.1:${port}`, database: 'vigie', timeout: '2s' },
+        spool: { maxBytes: spoolMaxBytes, retryMax: '200ms' },
       }),
       { log },
     );
     await collector.listen();
-  });
-
-  afterAll(async () => {
-    await collector.close();
-    await new Promise((r) => influx.close(r));
-  });
-
-  it('does not ack, tells the agent why, and the agent delivers once the store is back', async () => {
     const db = collector.store.db;
     await addTenant(db, 'acme', 'ACME', new Date());
     const { token } = await createAgentToken(db, { id: newId(), tenantId: 'acme', now: new Date() });
-    const base = `ws://127.0.0.1:${(collector.app.server.address() as { port: number }).port}/ingest`;
     const outbox = new MemoryOutbox(100);
     const client = new CollectorClient(
       {
-        url: base,
+        url: `ws://127.0.0.1:${(collector.app.server.address() as { port: number }).port}/ingest`,
         token,
         agent: { host: 'web-01', environment: 'production', application: 'shop', version: 't' },
-        batchSize: 10,
+        batchSize,
         reconnectMinMs: 50,
         reconnectMaxMs: 200,
         heartbeatMs: 5000,
@@ -300,16 +301,48 @@ describe('a metrics store that refuses writes', () => {
       log,
     );
     client.start();
+    return { collector, client, outbox };
+  }
+
+  it('spools the points on disk, acks, and writes them once the store is back', async () => {
+    const { collector, client, outbox } = await stack(1024 * 1024);
     try {
       outbox.push({ kind: 'result', result: result('fs', 'critical') });
+      outbox.push({ kind: 'result', result: result('fs', 'critical') });
+      await waitFor('the batch to be acked while the store refuses', () => outbox.size() === 0);
+      expect(client.stats.errorsReceived).toBe(0);
+      expect(collector.telemetry.registry.value('vigie_spool_points_total')).toBe(4);
+      expect(lines).toHaveLength(0);
+      refuse = false;
+      await waitFor(
+        'the spool to drain',
+        () => collector.telemetry.registry.value('vigie_spool_drained_points_total') === 4,
+      );
+      // Two results, each one filesystem point (instance /) and one vigie_check point, written once, in order.
+      expect(lines).toHaveLength(4);
+      expect(lines[0]).toMatch(/^filesystem,/);
+    } finally {
+      await client.stop();
+      await collector.close();
+    }
+  });
+
+  it('when the spool is full: does not ack, tells the agent why, and the agent delivers after recovery', async () => {
+    // Room for a few batches of points (about 400 bytes each) in the spool, not six.
+    const { collector, client, outbox } = await stack(1024, 1);
+    try {
+      for (let i = 0; i < 6; i++) outbox.push({ kind: 'result', result: result('fs', 'critical') });
       await waitFor('the collector to report the refused write', () => client.stats.errorsReceived >= 2);
-      expect(outbox.size()).toBe(1);
+      expect(outbox.size()).toBeGreaterThanOrEqual(1);
+      expect(collector.sinkBacklog().bytes).toBeLessThanOrEqual(1024);
       expect(collector.telemetry.registry.value('vigie_sink_write_failures_total')).toBeGreaterThanOrEqual(2);
       refuse = false;
       await waitFor('delivery after recovery', () => outbox.size() === 0);
-      expect(writes).toBe(2); // one filesystem point (instance /) and one vigie_check point, written once
+      await waitFor('the spool to drain', () => lines.length === 12);
+      expect(lines.filter((l) => l.startsWith('vigie_check,'))).toHaveLength(6);
     } finally {
       await client.stop();
+      await collector.close();
     }
   });
 });

@@ -2,10 +2,12 @@
 import { createIdGenerator } from '@vigie/shared';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './config/schema.js';
-import { MemoryOutbox } from './outbox/outbox.js';
+import { DiskOutbox } from './outbox/disk.js';
 import { Scheduler } from './scheduler.js';
 import { CollectorClient } from './transport/client.js';
 import { AGENT_VERSION } from './version.js';
+
+const DRAIN_ON_STOP_MS = 5000;
 
 export interface RunningAgent {
   stop(): Promise<void>;
@@ -17,11 +19,21 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   if (!token)
     throw new Error('no agent token: set collector.token or collector.tokenFile, or VIGIE_AGENT_TOKEN');
   const newId = createIdGenerator();
-  const outbox = new MemoryOutbox(config.delivery.maxQueued);
+  const outbox = new DiskOutbox({
+    dir: config.delivery.outboxDir,
+    maxBytes: config.delivery.outboxMaxBytes,
+    maxAgeMs: config.delivery.outboxMaxAgeMs,
+    fsync: config.delivery.fsync,
+    newId,
+    warn: (message) => log.warn({ outbox: config.delivery.outboxDir }, message),
+  });
+  if (outbox.size() > 0)
+    log.info({ pending: outbox.size() }, 'outbox holds unacked entries from a previous run; resending');
   const client = new CollectorClient(
     {
       url: config.collector.url,
       token,
+      tls: config.collector.tls,
       agent: {
         host: config.host.name,
         environment: config.host.environment,
@@ -41,8 +53,16 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     config.checks,
     {
       onResult: (run) => {
-        log.debug({ check: run.result.checkId, status: run.result.status }, 'check ran');
         outbox.push({ kind: 'result', result: run.result });
+        log.debug(
+          {
+            check: run.result.checkId,
+            status: run.result.status,
+            id: run.result.id,
+            observedAt: run.result.observedAt,
+          },
+          'check ran',
+        );
         if (run.snapshot) {
           outbox.push({
             kind: 'snapshot',
@@ -70,7 +90,15 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   return {
     async stop() {
       await scheduler.stop();
+      // Give the collector a bounded chance to ack what is queued; what is left stays in the outbox for next start.
+      const deadline = Date.now() + DRAIN_ON_STOP_MS;
+      while (outbox.size() > 0 && client.isReady() && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (outbox.size() > 0)
+        log.info({ pending: outbox.size() }, 'stopping with unacked entries kept in the outbox');
       await client.stop();
+      outbox.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // vigie-agent: run the checks on their schedules, run them once, list them, validate a config.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startAgent } from './agent.js';
@@ -8,6 +8,7 @@ import { getCheck } from './checks/registry.js';
 import { DEFAULT_CONFIG_YAML } from './config/default.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
+import { enroll } from './enroll.js';
 import { runAllOnce } from './scheduler.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -17,6 +18,8 @@ commands:
   run [--once] [--check ID] [--json]   run the checks (on their schedules, or once and print)
   checks                               list the configured checks and their schedules
   validate --config FILE               validate a config file, naming each bad key by its path
+  enroll --token vge_... [--url URL] [--out FILE] [--ca FILE]
+                                       exchange an enrollment token for this agent's credential (mode 0600)
   version                              print the version
 
 options:
@@ -40,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
       once: { type: 'boolean' },
       json: { type: 'boolean' },
       check: { type: 'string' },
+      token: { type: 'string' },
+      url: { type: 'string' },
+      out: { type: 'string' },
+      ca: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,6 +66,27 @@ async function main(argv: string[]): Promise<number> {
       }
       const config = loadConfigFile(values.config);
       process.stdout.write(`${values.config}: valid (${config.checks.length} checks)\n`);
+      return 0;
+    }
+    case 'enroll': {
+      if (!values.token) {
+        process.stderr.write(
+          'enroll needs --token (an enrollment token from vigie-collector enrollments create)\n',
+        );
+        return 2;
+      }
+      const config = loadConfig(values.config);
+      const url = values.url ?? config.collector?.url;
+      const out = values.out ?? config.collector?.tokenFile ?? '/etc/vigie/agent.token';
+      if (!url) {
+        process.stderr.write('enroll needs --url, or a config with collector.url\n');
+        return 2;
+      }
+      const ca = values.ca ? readFileSync(values.ca, 'utf8') : config.collector?.tls.ca;
+      const r = await enroll({ url, enrollmentToken: values.token, host: config.host.name, out, ca });
+      process.stdout.write(
+        `enrolled as host ${r.host} of tenant ${r.tenant}; credential written to ${r.file} (mode 0600)\n`,
+      );
       return 0;
     }
     case 'checks': {

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { agentRoutes } from './api/agents.js';
 import { requireApiKey } from './api/auth.js';
+import { credentialRoutes, enrollRoute } from './api/credentials.js';
 import { ApiError } from './api/errors.js';
 import { seriesRoutes } from './api/series.js';
 import { ticketRoutes } from './api/tickets.js';
@@ -15,6 +16,7 @@ import { PersistMetricsStage } from './ingest/persist-metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { RecordStage } from './ingest/record.js';
 import { createSink } from './sinks/create.js';
+import { SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
 import { openStore, type Store } from './store/open.js';
 import { pruneSeenResults } from './store/results.js';
@@ -32,9 +34,28 @@ export interface Collector {
   sink: MetricsSink;
   gateway: IngestGateway;
   telemetry: CollectorTelemetry;
+  /** What waits in the metrics spool (zero for the embedded sink). */
+  sinkBacklog(): { bytes: number; batches: number };
   /** Listens on the configured address; returns the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** The fastify app, over HTTPS (optionally asking agents for client certificates) when TLS is configured. */
+function createHttpServer(config: CollectorConfig, log: Logger): FastifyInstance {
+  // Request lines at info would drown the ingest logs; errors still come through.
+  const loggerInstance = log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger;
+  if (!config.tls) return Fastify({ loggerInstance, bodyLimit: 1024 * 1024 });
+  const https = {
+    cert: config.tls.cert,
+    key: config.tls.key,
+    ca: config.tls.clientCa,
+    // The handshake asks for a certificate; the ingest upgrade refuses agents without a valid one, while the
+    // REST API (API keys) stays reachable from a browser without one.
+    requestCert: config.tls.requireClientCertificate,
+    rejectUnauthorized: false,
+  };
+  return Fastify({ loggerInstance, bodyLimit: 1024 * 1024, https }) as unknown as FastifyInstance;
 }
 
 export async function buildCollector(config: CollectorConfig, deps: CollectorDeps): Promise<Collector> {
@@ -42,8 +63,22 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   const newId = createIdGenerator(() => now().getTime());
   const log = deps.log;
   const store = await openStore(config.store);
-  const sink = createSink(config.metrics, () => now().getTime());
   const telemetry = collectorTelemetry();
+  const sinkLog = log.child({ component: 'metrics-sink' });
+  const sink = createSink(config.metrics, config.spool, {
+    now: () => now().getTime(),
+    onSpoolEvent: (e) => {
+      if (e.kind === 'spooled') {
+        telemetry.spooledPoints({}, e.points);
+        if (e.reason !== 'earlier points are still spooled')
+          sinkLog.warn({ reason: e.reason }, 'metrics sink failing; spooling');
+      } else if (e.kind === 'drained') telemetry.drainedPoints({}, e.points);
+      else if (e.kind === 'retry')
+        sinkLog.warn({ reason: e.reason, retryInMs: e.inMs }, 'metrics sink still failing');
+      else
+        sinkLog.error({ bytes: e.bytes }, 'metrics spool full: batches are refused until the sink recovers');
+    },
+  });
   const db = store.db;
 
   const pipeline = new IngestPipeline([
@@ -58,15 +93,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       maxFrameBytes: config.ingest.maxFrameBytes,
       maxBatch: config.ingest.maxBatch,
       heartbeatMs: config.ingest.heartbeatMs,
+      rateLimit: config.ingest.rateLimit,
+      revocationCheckMs: config.ingest.revocationCheckMs,
+      requireClientCertificate: config.tls?.requireClientCertificate ?? false,
     },
     { db, pipeline, log: log.child({ component: 'ingest' }), telemetry, now, newId },
   );
 
-  const app: FastifyInstance = Fastify({
-    // Request lines at info would drown the ingest logs; errors still come through.
-    loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
-    bodyLimit: 1024 * 1024,
-  });
+  const app = createHttpServer(config, log);
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof ApiError)
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });
@@ -101,9 +135,17 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     return reply.type('text/plain; version=0.0.4').send(telemetry.registry.render());
   });
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(nocPage()));
+  enrollRoute(app, { db, now, newId, log: log.child({ component: 'enroll' }) });
   await app.register(async (api) => {
     requireApiKey(api, db);
     agentRoutes(api, { db, connectedHosts: () => gateway.connectedHosts() });
+    credentialRoutes(api, {
+      db,
+      now,
+      newId,
+      enrollmentTtlMs: config.enrollmentTtlMs,
+      disconnect: (tokenId, reason) => gateway.disconnectToken(tokenId, reason),
+    });
     ticketRoutes(api, { db });
     seriesRoutes(api, { sink, now });
   });
@@ -127,13 +169,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     sink,
     gateway,
     telemetry,
+    sinkBacklog: () => (sink instanceof SpoolingSink ? sink.backlog() : { bytes: 0, batches: 0 }),
     async listen() {
       gateway.start();
       await app.listen({ host: config.listen.host, port: config.listen.port });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
       const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
-      return `http://${host}:${port}`;
+      return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
     async close() {
       clearInterval(maintenance);

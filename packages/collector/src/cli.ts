@@ -2,7 +2,7 @@
 // vigie-collector: serve, and manage tenants, agent tokens and API keys.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createIdGenerator } from '@vigie/shared';
+import { createIdGenerator, parseDuration } from '@vigie/shared';
 import pino from 'pino';
 import { buildCollector } from './app.js';
 import { type CollectorConfig, CollectorConfigError, loadCollectorConfig } from './config/load.js';
@@ -13,6 +13,7 @@ import {
   findApiKey,
   revokeAgentToken,
 } from './store/credentials.js';
+import { createEnrollment } from './store/enrollments.js';
 import { openStore } from './store/open.js';
 import { addTenant, getTenant, listTenants } from './store/tenants.js';
 
@@ -25,6 +26,8 @@ commands:
   tokens create --tenant ID [--host H] create an agent token (shown once; only its hash is kept)
   tokens revoke TOKEN_ID               revoke an agent token
   keys create [--tenant ID] [--name N] create an API key (no --tenant: a provider key that sees every tenant)
+  enrollments create --tenant ID [--host H] [--ttl 24h]
+                                       create a one-time enrollment token for \`vigie-agent enroll\`
   bootstrap --out FILE [--tenant ID]   idempotent first-run setup: tenant, agent token, provider key in FILE (0600)
 
 options:
@@ -47,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       tenant: { type: 'string' },
       name: { type: 'string' },
       out: { type: 'string' },
+      ttl: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,6 +104,22 @@ async function main(argv: string[]): Promise<number> {
         const k = await createApiKey(db, { id: newId(), tenantId: tenant, name: values.name ?? 'cli', now });
         process.stdout.write(
           `key id: ${k.id}\nkey:    ${k.key}\nscope:  ${tenant ?? 'provider (all tenants)'}\n`,
+        );
+        return 0;
+      }
+      case 'enrollments create': {
+        const tenant = await requireTenant(db, values.tenant);
+        const ttlMs = values.ttl ? parseDuration(values.ttl) : config.enrollmentTtlMs;
+        const e = await createEnrollment(db, {
+          id: newId(),
+          tenantId: tenant,
+          host: values.host,
+          ttlMs,
+          now,
+        });
+        process.stdout.write(
+          `enrollment id: ${e.id}\nenrollment token: ${e.token}\nexpires: ${e.expiresAt}\n` +
+            `on the agent: vigie-agent enroll --url <collector URL> --token ${e.token}\n`,
         );
         return 0;
       }

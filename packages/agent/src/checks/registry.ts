@@ -1,6 +1,7 @@
 // Maps the `type` names of the config to check plugins; the scheduler knows checks only through this map.
 import { backupFreshnessCheck } from './backup/freshness/index.js';
 import { fingerprintCheck } from './drift/fingerprint/index.js';
+import { nagiosCheck } from './nagios/index.js';
 import { filesystemCheck } from './performance/filesystem/index.js';
 import { tlsCertificateFileCheck } from './security/tls-certificate/index.js';
 import type { CheckPlugin } from './types.js';
@@ -12,6 +13,7 @@ const plugins: readonly CheckPlugin[] = [
   backupFreshnessCheck,
   tlsCertificateFileCheck,
   fingerprintCheck,
+  nagiosCheck,
 ];
 
 export const checkRegistry: ReadonlyMap<string, CheckPlugin> = new Map(

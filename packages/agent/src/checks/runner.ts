@@ -58,7 +58,7 @@ export async function runCheck(
       id: deps.newId(),
       checkId: def.id,
       type: def.type,
-      category: plugin.category,
+      category: outcome.category ?? plugin.category,
       status: outcome.status,
       metrics,
       message: outcome.message.slice(0, 2000),

@@ -10,6 +10,8 @@ export interface CheckOutcome {
   message: string;
   /** Drift checks only: the host fingerprint as flat items. */
   snapshot?: Record<string, string>;
+  /** Overrides the plugin's category for this result (a Nagios plugin can be about anything). */
+  category?: Category;
 }
 
 export interface CheckContext {

@@ -1,7 +1,7 @@
 // Reads a YAML config, validates it against the schema and each check's option schema, and resolves defaults.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { validate } from '@vigie/shared';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
@@ -73,20 +73,43 @@ export function parseConfig(text: string, source = '<config>'): AgentConfig {
     reconnectMinMs: duration('/delivery/reconnectMin', d.reconnectMin, 1000),
     reconnectMaxMs: duration('/delivery/reconnectMax', d.reconnectMax, 60_000),
     heartbeatMs: duration('/delivery/heartbeat', d.heartbeat, 30_000),
-    maxQueued: d.maxQueued ?? 100_000,
+    outboxDir: d.outboxDir
+      ? resolve(dirname(source), d.outboxDir)
+      : join(process.env.VIGIE_STATE_DIR ?? '/var/lib/vigie-agent', 'outbox'),
+    outboxMaxBytes: d.outboxMaxBytes ?? 32 * 1024 * 1024,
+    outboxMaxAgeMs: duration('/delivery/outboxMaxAge', d.outboxMaxAge, 7 * 86_400_000),
+    fsync: d.fsync ?? false,
   };
   let collector: AgentConfig['collector'];
   if (input.collector) {
-    let token = input.collector.token;
-    if (input.collector.tokenFile) {
-      const tokenPath = resolve(dirname(source), input.collector.tokenFile);
+    const c = input.collector;
+    const fileAt = (p: string) => resolve(dirname(source), p);
+    const read = (key: string, p: string | undefined): string | undefined => {
+      if (p === undefined) return undefined;
       try {
-        token = readFileSync(tokenPath, 'utf8').trim();
+        return readFileSync(fileAt(p), 'utf8');
       } catch (err) {
-        problems.push(`/collector/tokenFile: cannot read ${tokenPath}: ${(err as Error).message}`);
+        problems.push(`/collector/${key}: cannot read ${fileAt(p)}: ${(err as Error).message}`);
+        return undefined;
       }
+    };
+    let token = c.token;
+    const tokenFile = c.tokenFile ? fileAt(c.tokenFile) : undefined;
+    // A missing token file is not an error here: `vigie-agent enroll` is about to write it.
+    if (tokenFile && existsSync(tokenFile)) token = read('tokenFile', c.tokenFile)?.trim();
+    if ((c.certFile === undefined) !== (c.keyFile === undefined)) {
+      problems.push('/collector: certFile and keyFile go together (mutual TLS)');
     }
-    collector = { url: input.collector.url, token };
+    collector = {
+      url: c.url,
+      token,
+      tokenFile,
+      tls: {
+        ca: read('caFile', c.caFile),
+        cert: read('certFile', c.certFile),
+        key: read('keyFile', c.keyFile),
+      },
+    };
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
   return {

@@ -13,6 +13,11 @@ export const CollectorSchema = Type.Object(
     tokenFile: Type.Optional(
       Type.String({ minLength: 1, description: 'file holding the token (mode 0600)' }),
     ),
+    caFile: Type.Optional(
+      Type.String({ minLength: 1, description: 'CA certificate(s) that sign the collector' }),
+    ),
+    certFile: Type.Optional(Type.String({ minLength: 1, description: 'client certificate, for mutual TLS' })),
+    keyFile: Type.Optional(Type.String({ minLength: 1, description: 'client key, for mutual TLS' })),
   },
   { additionalProperties: false },
 );
@@ -40,8 +45,17 @@ export const DeliverySchema = Type.Object(
     reconnectMin: Type.Optional(DurationSchema),
     reconnectMax: Type.Optional(DurationSchema),
     heartbeat: Type.Optional(DurationSchema),
-    maxQueued: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'results kept while disconnected; default 100000' }),
+    outboxDir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'durable outbox folder; default $VIGIE_STATE_DIR/outbox, else /var/lib/vigie-agent/outbox',
+      }),
+    ),
+    outboxMaxBytes: Type.Optional(Type.Integer({ minimum: 65536, description: 'default 32 MiB' })),
+    outboxMaxAge: Type.Optional(DurationSchema),
+    fsync: Type.Optional(
+      Type.Boolean({ description: 'fsync each append (survives power loss); default false' }),
     ),
   },
   { additionalProperties: false },
@@ -86,7 +100,15 @@ export interface CheckDefinition {
 }
 
 export interface AgentConfig {
-  collector: { url: string; token: string | undefined } | undefined;
+  collector:
+    | {
+        url: string;
+        token: string | undefined;
+        /** Where `vigie-agent enroll` writes the token (tokenFile, resolved). */
+        tokenFile: string | undefined;
+        tls: { ca?: string; cert?: string; key?: string };
+      }
+    | undefined;
   host: { name: string; environment: Static<typeof EnvironmentSchema>; application: string };
   delivery: {
     batchSize: number;
@@ -94,7 +116,10 @@ export interface AgentConfig {
     reconnectMinMs: number;
     reconnectMaxMs: number;
     heartbeatMs: number;
-    maxQueued: number;
+    outboxDir: string;
+    outboxMaxBytes: number;
+    outboxMaxAgeMs: number;
+    fsync: boolean;
   };
   checks: CheckDefinition[];
 }

@@ -1,13 +1,12 @@
 // The queue between the checks and the collector: results wait here until the collector acks them.
-import type { DriftSnapshot, Result } from '@vigie/shared';
-
-export type OutboxEntry =
-  | { seq: number; kind: 'result'; result: Result }
-  | { seq: number; kind: 'snapshot'; snapshot: Omit<DriftSnapshot, 'v' | 'type'> };
+import type { AgentEvent, DriftSnapshot, Result } from '@vigie/shared';
 
 export type NewOutboxEntry =
   | { kind: 'result'; result: Result }
-  | { kind: 'snapshot'; snapshot: Omit<DriftSnapshot, 'v' | 'type'> };
+  | { kind: 'snapshot'; snapshot: Omit<DriftSnapshot, 'v' | 'type'> }
+  | { kind: 'event'; event: Omit<AgentEvent, 'v' | 'type'> };
+
+export type OutboxEntry = NewOutboxEntry & { seq: number };
 
 export interface Outbox {
   push(entry: NewOutboxEntry): void;

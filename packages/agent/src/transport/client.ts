@@ -15,6 +15,8 @@ import { backoffDelay } from './backoff.js';
 export interface ClientOptions {
   url: string;
   token: string;
+  /** PEM: a CA for the collector's certificate, and a client certificate and key for mutual TLS. */
+  tls?: { ca?: string; cert?: string; key?: string };
   agent: Hello['agent'];
   batchSize: number;
   reconnectMinMs: number;
@@ -89,6 +91,7 @@ export class CollectorClient {
       headers: { authorization: `Bearer ${this.options.token}` },
       handshakeTimeout: 10_000,
       maxPayload: 1024 * 1024,
+      ...this.options.tls,
     });
     this.ws = ws;
     ws.on('open', () => {
@@ -203,6 +206,10 @@ export class CollectorClient {
       frameId = first.snapshot.snapshotId;
       lastSeq = first.seq;
       frame = { v: PROTOCOL_VERSION, type: 'drift.snapshot', ...first.snapshot };
+    } else if (first.kind === 'event') {
+      frameId = first.event.eventId;
+      lastSeq = first.seq;
+      frame = { v: PROTOCOL_VERSION, type: 'event', ...first.event };
     } else {
       const results: Extract<OutboxEntry, { kind: 'result' }>[] = [];
       for (const e of entries) {

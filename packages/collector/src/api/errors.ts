@@ -12,7 +12,4 @@ export class ApiError extends Error {
   }
 }
 
-export const ErrorBodySchema = Type.Object(
-  { error: Type.String(), message: Type.String() },
-  { $id: 'ErrorBody' },
-);
+export const ErrorBodySchema = Type.Object({ error: Type.String(), message: Type.String() });

@@ -31,7 +31,20 @@ export interface CollectorConfig {
   dataDir: string;
   store: StoreConfig;
   metrics: SinkConfig;
-  ingest: { maxFrameBytes: number; maxBatch: number; heartbeatMs: number; dedupeWindowMs: number };
+  ingest: {
+    maxFrameBytes: number;
+    maxBatch: number;
+    heartbeatMs: number;
+    dedupeWindowMs: number;
+    rateLimit: { resultsPerSecond: number; burst: number };
+    revocationCheckMs: number;
+  };
+  tls:
+    | { cert: string; key: string; clientCa: string | undefined; requireClientCertificate: boolean }
+    | undefined;
+  enrollmentTtlMs: number;
+  /** For remote sinks (InfluxDB): where points wait while the sink is down or slow. */
+  spool: { path: string; maxBytes: number; writeTimeoutMs: number; retryMaxMs: number };
   rules: ThresholdRule[];
   logLevel: string;
 }
@@ -81,6 +94,7 @@ export function loadCollectorConfig(
   if (problems.length > 0) throw new CollectorConfigError(source, problems);
 
   const dataDir = resolve(input.dataDir ?? '.vigie');
+  const tlsProblems: string[] = [];
   const ms = (v: string | number | undefined, fallback: number) =>
     v === undefined ? fallback : parseDuration(v);
   const store: StoreConfig =
@@ -100,7 +114,7 @@ export function loadCollectorConfig(
     const { timeout, ...restSink } = m;
     metrics = { ...restSink, timeoutMs: ms(timeout, 10_000) } as SinkConfig;
   }
-  return {
+  const config: CollectorConfig = {
     listen: { host: input.listen?.host ?? '127.0.0.1', port: input.listen?.port ?? 8470 },
     dataDir,
     store,
@@ -110,8 +124,44 @@ export function loadCollectorConfig(
       maxBatch: input.ingest?.maxBatch ?? 1000,
       heartbeatMs: ms(input.ingest?.heartbeat, 30_000),
       dedupeWindowMs: ms(input.ingest?.dedupeWindow, 7 * 86_400_000),
+      rateLimit: {
+        resultsPerSecond: input.ingest?.rateLimit?.resultsPerSecond ?? 2000,
+        burst: input.ingest?.rateLimit?.burst ?? 20_000,
+      },
+      revocationCheckMs: ms(input.ingest?.revocationCheck, 5000),
+    },
+    tls: input.tls ? readTls(input.tls, tlsProblems) : undefined,
+    enrollmentTtlMs: ms(input.enrollment?.ttl, 86_400_000),
+    spool: {
+      path: input.spool?.path ?? resolve(dataDir, 'spool.db'),
+      maxBytes: input.spool?.maxBytes ?? 256 * 1024 * 1024,
+      writeTimeoutMs: ms(input.spool?.writeTimeout, 10_000),
+      retryMaxMs: ms(input.spool?.retryMax, 30_000),
     },
     rules: input.rules ?? [],
     logLevel: input.log?.level ?? 'info',
+  };
+  if (tlsProblems.length > 0) throw new CollectorConfigError(source, tlsProblems);
+  return config;
+}
+
+function readTls(tls: NonNullable<CollectorConfigInput['tls']>, problems: string[]): CollectorConfig['tls'] {
+  const read = (key: string, path: string | undefined): string | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      problems.push(`/tls/${key}: cannot read ${path}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const require = tls.clientCertificates === 'require';
+  if (require && !tls.clientCaFile)
+    problems.push("/tls/clientCaFile: required when clientCertificates is 'require'");
+  return {
+    cert: read('certFile', tls.certFile) ?? '',
+    key: read('keyFile', tls.keyFile) ?? '',
+    clientCa: read('clientCaFile', tls.clientCaFile),
+    requireClientCertificate: require,
   };
 }

@@ -70,6 +70,29 @@ export const CollectorConfigSchema = Type.Object(
       ),
     ),
     dataDir: Type.Optional(Type.String({ description: 'default ./.vigie' })),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certFile: Type.String({ minLength: 1, description: 'PEM server certificate (chain)' }),
+          keyFile: Type.String({ minLength: 1, description: 'PEM private key' }),
+          clientCaFile: Type.Optional(
+            Type.String({ description: 'CA that signs agent client certificates' }),
+          ),
+          clientCertificates: Type.Optional(
+            Type.Union([Type.Literal('none'), Type.Literal('require')], {
+              description: "mutual TLS: 'require' or 'none'",
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    enrollment: Type.Optional(
+      Type.Object(
+        { ttl: Type.Optional(Duration) },
+        { additionalProperties: false, description: 'default ttl 24h' },
+      ),
+    ),
     store: Type.Optional(StoreSchema),
     metrics: Type.Optional(MetricsSinkSchema),
     ingest: Type.Optional(
@@ -79,6 +102,29 @@ export const CollectorConfigSchema = Type.Object(
           maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
           heartbeat: Type.Optional(Duration),
           dedupeWindow: Type.Optional(Duration),
+          rateLimit: Type.Optional(
+            Type.Object(
+              {
+                resultsPerSecond: Type.Optional(
+                  Type.Number({ exclusiveMinimum: 0, description: 'default 2000' }),
+                ),
+                burst: Type.Optional(Type.Integer({ minimum: 1, description: 'default 20000' })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          revocationCheck: Type.Optional(Duration),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    spool: Type.Optional(
+      Type.Object(
+        {
+          path: Type.Optional(Type.String({ description: 'default <dataDir>/spool.db' })),
+          maxBytes: Type.Optional(Type.Integer({ minimum: 1024, description: 'default 256 MiB' })),
+          writeTimeout: Type.Optional(Duration),
+          retryMax: Type.Optional(Duration),
         },
         { additionalProperties: false },
       ),

@@ -2,7 +2,9 @@
 // pipeline one batch at a time per agent, acks after durable handling, errors with close codes, heartbeats.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import {
+  type AgentEvent,
   type AgentMessage,
   CloseCode,
   type CollectorMessage,
@@ -16,7 +18,9 @@ import {
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { upsertAgent } from '../store/agents.js';
+import { bindTokenHost, revokedTokenIds } from '../store/credentials.js';
 import { insertSnapshot } from '../store/drift.js';
+import { insertAgentEvent } from '../store/events.js';
 import type { Db } from '../store/open.js';
 import type { AgentTokenTable } from '../store/schema.js';
 import type { CollectorTelemetry } from '../telemetry/metrics.js';
@@ -28,6 +32,12 @@ export interface GatewayOptions {
   maxFrameBytes: number;
   maxBatch: number;
   heartbeatMs: number;
+  /** Per-agent rate limit: sustained results per second, and the burst allowed above it. */
+  rateLimit: { resultsPerSecond: number; burst: number };
+  /** How often connected agents' tokens are checked for revocation (by another process, e.g. the CLI). */
+  revocationCheckMs: number;
+  /** With mutual TLS required, a connection without a valid client certificate is refused. */
+  requireClientCertificate: boolean;
 }
 
 export interface GatewayDeps {
@@ -47,12 +57,14 @@ interface Connection {
   queue: Promise<void>;
   alive: boolean;
   remote: string;
+  bucket: { tokens: number; at: number };
 }
 
 export class IngestGateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private revocationTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: GatewayOptions,
@@ -68,6 +80,28 @@ export class IngestGateway {
 
   start(): void {
     this.heartbeat = setInterval(() => this.sweep(), this.options.heartbeatMs);
+    this.revocationTimer = setInterval(() => {
+      this.checkRevocations().catch((err: Error) =>
+        this.deps.log.error({ err: err.message }, 'cannot check agent tokens for revocation'),
+      );
+    }, this.options.revocationCheckMs);
+  }
+
+  /** Closes every connection that uses this token, at once (after an API revocation). */
+  disconnectToken(tokenId: string, reason: string): number {
+    let n = 0;
+    for (const c of this.connections) {
+      if (c.token.id !== tokenId) continue;
+      this.reject(c, ErrorCode.credentialRevoked, reason, CloseCode.credentialRevoked);
+      n++;
+    }
+    return n;
+  }
+
+  private async checkRevocations(): Promise<void> {
+    const ids = [...new Set([...this.connections].map((c) => c.token.id))];
+    const revoked = await revokedTokenIds(this.deps.db, ids);
+    for (const id of revoked) this.disconnectToken(id, `agent token ${id} was revoked`);
   }
 
   connectedCount(): number {
@@ -86,6 +120,21 @@ export class IngestGateway {
     const path = (req.url ?? '').split('?')[0];
     if (path !== this.options.path) return false;
     socket.on('error', (err) => this.deps.log.debug({ err: err.message }, 'upgrade socket error'));
+    if (this.options.requireClientCertificate && !(req.socket as TLSSocket).authorized) {
+      this.deps.telemetry.authFailures({ reason: 'client_certificate' });
+      const why = (req.socket as TLSSocket).authorizationError ?? 'no client certificate';
+      this.deps.log.warn(
+        { remote: req.socket.remoteAddress, reason: String(why) },
+        'agent refused: client certificate',
+      );
+      refuse(
+        socket,
+        401,
+        'client_certificate_required',
+        `a valid client certificate is required (${String(why)})`,
+      );
+      return true;
+    }
     authenticateAgent(this.deps.db, req.headers).then(
       (auth) => {
         if (!auth.ok) {
@@ -115,6 +164,7 @@ export class IngestGateway {
       queue: Promise.resolve(),
       alive: true,
       remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      bucket: { tokens: this.options.rateLimit.burst, at: performance.now() },
     };
     this.connections.add(conn);
     ws.on('pong', () => {
@@ -163,12 +213,28 @@ export class IngestGateway {
       return;
     }
     if (msg.type === 'results') return this.onResults(conn, conn.session, msg);
+    if (msg.type === 'event') return this.onEvent(conn, conn.session, msg);
     return this.onSnapshot(conn, conn.session, msg);
   }
 
   private async onHello(conn: Connection, hello: Hello): Promise<void> {
     const { token } = conn;
-    if (token.host !== null && token.host !== hello.agent.host) {
+    // A token without a host is bound to the host of its first hello: it can never speak for another one.
+    if (token.host === null) {
+      try {
+        if (await bindTokenHost(this.deps.db, token.id, hello.agent.host)) token.host = hello.agent.host;
+      } catch (err) {
+        this.deps.log.error({ err: (err as Error).message }, 'cannot bind the token to its host');
+        this.reject(
+          conn,
+          ErrorCode.internal,
+          'collector cannot register the agent now',
+          CloseCode.internalError,
+        );
+        return;
+      }
+    }
+    if (token.host !== hello.agent.host) {
       this.reject(
         conn,
         ErrorCode.hostMismatch,
@@ -226,6 +292,17 @@ export class IngestGateway {
         `/results: ${msg.results.length} results in one batch; the limit is ${this.options.maxBatch}`,
         CloseCode.policyViolation,
       );
+      return;
+    }
+    if (!this.takeTokens(conn, msg.results.length)) {
+      this.deps.telemetry.ingestErrors({ code: ErrorCode.rateLimited });
+      this.send(conn, {
+        v: PROTOCOL_VERSION,
+        type: 'error',
+        code: ErrorCode.rateLimited,
+        message: `over ${this.options.rateLimit.resultsPerSecond} results per second; send this batch again later`,
+        batchId: msg.batchId,
+      });
       return;
     }
     const t0 = performance.now();
@@ -299,6 +376,47 @@ export class IngestGateway {
     }
   }
 
+  /** Token bucket per agent: refills at the sustained rate, holds at most the burst. */
+  private takeTokens(conn: Connection, n: number): boolean {
+    const { resultsPerSecond, burst } = this.options.rateLimit;
+    const now = performance.now();
+    const b = conn.bucket;
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * resultsPerSecond);
+    b.at = now;
+    if (b.tokens < n) return false;
+    b.tokens -= n;
+    return true;
+  }
+
+  private async onEvent(conn: Connection, session: AgentSession, msg: AgentEvent): Promise<void> {
+    this.deps.telemetry.agentEvents({ kind: msg.kind });
+    this.deps.log.warn(
+      { tenant: session.tenantId, host: session.host, kind: msg.kind, details: msg.details },
+      'agent event',
+    );
+    try {
+      await insertAgentEvent(this.deps.db, {
+        id: `${session.tenantId}:${msg.eventId}`,
+        tenant_id: session.tenantId,
+        host: session.host,
+        kind: msg.kind,
+        at: msg.at,
+        details: JSON.stringify(msg.details),
+        received_at: this.deps.now().toISOString(),
+      });
+      this.send(conn, { v: PROTOCOL_VERSION, type: 'ack', batchId: msg.eventId, accepted: 1, duplicates: 0 });
+    } catch (err) {
+      this.deps.log.error({ host: session.host, err: (err as Error).message }, 'agent event not stored');
+      this.send(conn, {
+        v: PROTOCOL_VERSION,
+        type: 'error',
+        code: ErrorCode.internal,
+        message: 'event not stored, send it again later',
+        batchId: msg.eventId,
+      });
+    }
+  }
+
   private reject(conn: Connection, code: ErrorCode, message: string, close: CloseCode): void {
     this.deps.telemetry.ingestErrors({ code });
     this.deps.log.warn(
@@ -328,6 +446,7 @@ export class IngestGateway {
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.revocationTimer);
     for (const conn of this.connections) conn.ws.close(CloseCode.goingAway, 'collector shutting down');
     await Promise.all([...this.connections].map((c) => c.queue));
     this.wss.close();

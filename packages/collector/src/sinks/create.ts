@@ -1,22 +1,32 @@
 // Builds the configured metrics sink.
-import type { SinkConfig } from '../config/load.js';
+import type { CollectorConfig, SinkConfig } from '../config/load.js';
 import { EmbeddedSink } from './embedded/sink.js';
 import { InfluxV1Sink } from './influx-v1/sink.js';
 import { InfluxV2Sink } from './influx-v2/sink.js';
+import { type SpoolEvent, SpoolingSink } from './spool/sink.js';
 import type { MetricsSink } from './types.js';
 
-export function createSink(config: SinkConfig, now?: () => number): MetricsSink {
-  switch (config.kind) {
-    case 'embedded':
-      return new EmbeddedSink({
-        path: config.path,
-        retentionMs: config.retentionMs,
-        maxPoints: config.maxPoints,
-        now,
-      });
-    case 'influx-v1':
-      return new InfluxV1Sink(config);
-    case 'influx-v2':
-      return new InfluxV2Sink(config);
+/** The configured sink; a remote one (InfluxDB) sits behind a disk spool so that its outages lose nothing. */
+export function createSink(
+  config: SinkConfig,
+  spool: CollectorConfig['spool'],
+  deps: { now?: () => number; onSpoolEvent?: (e: SpoolEvent) => void } = {},
+): MetricsSink {
+  if (config.kind === 'embedded') {
+    return new EmbeddedSink({
+      path: config.path,
+      retentionMs: config.retentionMs,
+      maxPoints: config.maxPoints,
+      now: deps.now,
+    });
   }
+  const inner = config.kind === 'influx-v1' ? new InfluxV1Sink(config) : new InfluxV2Sink(config);
+  return new SpoolingSink(inner, {
+    path: spool.path,
+    maxBytes: spool.maxBytes,
+    writeTimeoutMs: spool.writeTimeoutMs,
+    retryMinMs: 500,
+    retryMaxMs: spool.retryMaxMs,
+    onEvent: deps.onSpoolEvent,
+  });
 }

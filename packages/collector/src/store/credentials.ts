@@ -39,6 +39,31 @@ export async function findAgentToken(db: Db, token: string): Promise<AgentTokenT
     .executeTakeFirst();
 }
 
+/** Binds a token that has no host yet to the host of its first hello; false when another host got there first. */
+export async function bindTokenHost(db: Db, id: string, host: string): Promise<boolean> {
+  const r = await db
+    .updateTable('agent_tokens')
+    .set({ host })
+    .where('id', '=', id)
+    .where('host', 'is', null)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 1) return true;
+  const row = await db.selectFrom('agent_tokens').select('host').where('id', '=', id).executeTakeFirst();
+  return row?.host === host;
+}
+
+/** Ids among `ids` of tokens revoked since. */
+export async function revokedTokenIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('agent_tokens')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('revoked_at', 'is not', null)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function revokeAgentToken(db: Db, id: string, now: Date): Promise<boolean> {
   const r = await db
     .updateTable('agent_tokens')

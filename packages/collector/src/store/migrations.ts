@@ -125,6 +125,36 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_delivery_and_enrollment': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('agent_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('agent_events_host')
+        .on('agent_events')
+        .columns(['tenant_id', 'host', 'at'])
+        .execute();
+      await db.schema
+        .createTable('enrollments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('host', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .addColumn('agent_token_id', 'text')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -94,7 +94,31 @@ export interface DriftSnapshotTable {
   received_at: string;
 }
 
+export interface AgentEventTable {
+  id: string;
+  tenant_id: string;
+  host: string;
+  kind: string;
+  at: string;
+  details: string;
+  received_at: string;
+}
+
+export interface EnrollmentTable {
+  id: string;
+  tenant_id: string;
+  token_hash: string;
+  /** When set, the agent enrolled with it may only report as this host. */
+  host: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  agent_token_id: string | null;
+}
+
 export interface Database {
+  agent_events: AgentEventTable;
+  enrollments: EnrollmentTable;
   tenants: TenantTable;
   agent_tokens: AgentTokenTable;
   agents: AgentTable;

@@ -84,6 +84,12 @@ export function collectorTelemetry() {
     sinkFailures: t.counter('vigie_sink_write_failures_total', 'Metrics sink writes that failed'),
     ticketsOpened: t.counter('vigie_tickets_opened_total', 'Tickets opened'),
     ticketsResolved: t.counter('vigie_tickets_resolved_total', 'Tickets resolved automatically on recovery'),
+    spooledPoints: t.counter('vigie_spool_points_total', 'Metric points written to the disk spool'),
+    drainedPoints: t.counter(
+      'vigie_spool_drained_points_total',
+      'Spooled metric points delivered to the sink',
+    ),
+    agentEvents: t.counter('vigie_agent_events_total', 'Events reported by agents about themselves, by kind'),
     agentsConnected: t.gauge('vigie_agents_connected', 'Agents connected now'),
     memory: t.gauge('vigie_process_resident_memory_bytes', 'Resident memory of the collector process'),
   };

@@ -54,7 +54,32 @@ export const DriftSnapshotSchema = Type.Object(
 );
 export type DriftSnapshot = Static<typeof DriftSnapshotSchema>;
 
-export const AgentMessageSchema = Type.Union([HelloSchema, ResultsBatchSchema, DriftSnapshotSchema]);
+/** Something the agent itself must report, e.g. results it had to drop because its outbox was full. */
+export const AgentEventSchema = Type.Object(
+  {
+    v,
+    type: Type.Literal('event'),
+    eventId: Id,
+    at: Type.String({ format: 'date-time', maxLength: 40 }),
+    kind: Type.Union([Type.Literal('outbox.dropped')]),
+    details: Type.Record(
+      Type.String({ maxLength: 60 }),
+      Type.Union([Type.Number(), Type.String({ maxLength: 500 })]),
+      {
+        maxProperties: 20,
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AgentEvent = Static<typeof AgentEventSchema>;
+
+export const AgentMessageSchema = Type.Union([
+  HelloSchema,
+  ResultsBatchSchema,
+  DriftSnapshotSchema,
+  AgentEventSchema,
+]);
 export type AgentMessage = Static<typeof AgentMessageSchema>;
 
 // ---- collector -> agent ----
@@ -103,6 +128,7 @@ export const AGENT_MESSAGE_SCHEMAS: Record<AgentMessage['type'], TSchema> = {
   hello: HelloSchema,
   results: ResultsBatchSchema,
   'drift.snapshot': DriftSnapshotSchema,
+  event: AgentEventSchema,
 };
 export const COLLECTOR_MESSAGE_SCHEMAS: Record<CollectorMessage['type'], TSchema> = {
   welcome: WelcomeSchema,

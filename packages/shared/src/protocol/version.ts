@@ -29,5 +29,6 @@ export const ErrorCode = {
   hostMismatch: 'host_mismatch',
   internal: 'internal_error',
   rateLimited: 'rate_limited',
+  credentialRevoked: 'credential_revoked',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,63 @@
+// `vigie-agent enroll`: exchanges a one-time enrollment token for this agent's own credential, and stores it
+// in a file only the agent's user can read (mode 0600). The collector keeps only a hash of it.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Agent, request } from 'undici';
+
+export interface EnrollParams {
+  /** The collector's base URL (http[s]://host:port), or its ingest URL (ws[s]://host:port/ingest). */
+  url: string;
+  enrollmentToken: string;
+  host: string;
+  out: string;
+  ca?: string;
+}
+
+export interface Enrolled {
+  tokenId: string;
+  tenant: string;
+  host: string;
+  file: string;
+}
+
+export function httpBase(url: string): string {
+  const u = new URL(url);
+  if (u.protocol === 'ws:') u.protocol = 'http:';
+  if (u.protocol === 'wss:') u.protocol = 'https:';
+  return `${u.protocol}//${u.host}`;
+}
+
+export async function enroll(p: EnrollParams): Promise<Enrolled> {
+  const dispatcher = p.ca ? new Agent({ connect: { ca: p.ca } }) : undefined;
+  const target = `${httpBase(p.url)}/enroll`;
+  let res: Awaited<ReturnType<typeof request>>;
+  try {
+    res = await request(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: p.enrollmentToken, host: p.host }),
+      dispatcher,
+      headersTimeout: 15_000,
+      bodyTimeout: 15_000,
+    });
+  } catch (err) {
+    throw new Error(`cannot reach the collector at ${target}: ${(err as Error).message}`);
+  } finally {
+    void dispatcher?.close();
+  }
+  const body = (await res.body.json().catch(() => ({}))) as Record<string, string>;
+  if (res.statusCode !== 201) {
+    throw new Error(
+      `enrollment refused (HTTP ${res.statusCode} ${body.error ?? ''}): ${body.message ?? 'no reason given'}`,
+    );
+  }
+  mkdirSync(dirname(p.out), { recursive: true, mode: 0o700 });
+  writeFileSync(p.out, `${body.token}\n`, { mode: 0o600 });
+  chmodSync(p.out, 0o600); // an existing file keeps its old mode on write
+  return {
+    tokenId: body.tokenId as string,
+    tenant: body.tenant as string,
+    host: body.host as string,
+    file: p.out,
+  };
+}

@@ -383,7 +383,8 @@ export class IngestGateway {
     const b = conn.bucket;
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * resultsPerSecond);
     b.at = now;
-    if (b.tokens < n) return false;
+    // A batch larger than the burst passes when the bucket is full, and leaves it in debt.
+    if (b.tokens < Math.min(n, burst)) return false;
     b.tokens -= n;
     return true;
   }

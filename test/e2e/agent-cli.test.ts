@@ -25,8 +25,9 @@ describe('vigie-agent', () => {
     const { code, stdout } = await agent(['run', '--once', '--json']);
     expect(code).toBe(0);
     const results = JSON.parse(stdout) as Result[];
-    expect(results.map((r) => r.checkId)).toEqual(['filesystem', 'fingerprint']);
-    const fs = results[0] as Result;
+    expect(results.map((r) => r.checkId)).toEqual(['cpu', 'memory', 'filesystem', 'disk-io', 'network', 'fingerprint']);
+    expect(results.every((r) => r.status !== 'unknown')).toBe(true);
+    const fs = results.find((r) => r.checkId === 'filesystem') as Result;
     expect(fs).toMatchObject({ type: 'filesystem', category: 'performance' });
     expect(['ok', 'warning', 'critical']).toContain(fs.status);
     expect(fs.metrics['used_percent@/']).toBeGreaterThan(0);
@@ -38,12 +39,12 @@ describe('vigie-agent', () => {
     expect((JSON.parse(one.stdout) as Result[]).map((r) => r.checkId)).toEqual(['fingerprint']);
     const none = await agent(['run', '--once', '--check', 'nope']);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('configured: filesystem, fingerprint');
+    expect(none.stderr).toContain('configured: cpu, memory, filesystem');
   });
 
   it('checks lists the checks with their schedules', async () => {
     const { stdout } = await agent(['checks']);
-    expect(stdout).toMatch(/filesystem\s+filesystem\s+performance\s+0 \* \* \* \* \*/);
+    expect(stdout).toMatch(/filesystem\s+filesystem\s+performance\s+10 \* \* \* \* \*/);
   });
 
   it('validate explains each error by key path and exits 78', async () => {

@@ -6,14 +6,22 @@ import { checkRegistry, checkTypes, getCheck } from './registry.js';
 // The folder of each check, to find its README.
 const folders: Record<string, string> = {
   filesystem: 'performance/filesystem',
+  cpu: 'performance/cpu',
+  memory: 'performance/memory',
+  'disk-io': 'performance/disk-io',
+  network: 'performance/network',
+  service: 'performance/service',
+  http: 'performance/http',
+  tcp: 'performance/tcp',
   'backup-freshness': 'backup/freshness',
   'tls-certificate-file': 'security/tls-certificate',
   fingerprint: 'drift/fingerprint',
+  nagios: 'nagios',
 };
 
 describe('check registry', () => {
-  it('knows the four checks by their config type', () => {
-    expect(checkTypes()).toEqual(['backup-freshness', 'filesystem', 'fingerprint', 'tls-certificate-file']);
+  it('knows every check by its config type, each with a folder', () => {
+    expect(checkTypes()).toEqual(Object.keys(folders).sort());
     expect(getCheck('filesystem')?.category).toBe('performance');
     expect(getCheck('backup-freshness')?.category).toBe('backup');
     expect(getCheck('tls-certificate-file')?.category).toBe('security');

@@ -3,6 +3,13 @@ import { backupFreshnessCheck } from './backup/freshness/index.js';
 import { fingerprintCheck } from './drift/fingerprint/index.js';
 import { nagiosCheck } from './nagios/index.js';
 import { filesystemCheck } from './performance/filesystem/index.js';
+import { cpuCheck } from './performance/cpu/index.js';
+import { diskIoCheck } from './performance/disk-io/index.js';
+import { httpCheck } from './performance/http/index.js';
+import { memoryCheck } from './performance/memory/index.js';
+import { networkCheck } from './performance/network/index.js';
+import { serviceCheck } from './performance/service/index.js';
+import { tcpCheck } from './performance/tcp/index.js';
 import { tlsCertificateFileCheck } from './security/tls-certificate/index.js';
 import type { CheckPlugin } from './types.js';
 
@@ -10,6 +17,13 @@ import type { CheckPlugin } from './types.js';
 // compared bivariantly; the scheduler must validate options against `plugin.options` before calling it.
 const plugins: readonly CheckPlugin[] = [
   filesystemCheck,
+  cpuCheck,
+  memoryCheck,
+  diskIoCheck,
+  networkCheck,
+  serviceCheck,
+  httpCheck,
+  tcpCheck,
   backupFreshnessCheck,
   tlsCertificateFileCheck,
   fingerprintCheck,

@@ -1,4 +1,4 @@
-// The embedded default config: checks that work on any Linux host with no edits.
+// The embedded default config: checks that work on any Linux host with no edits and give a first picture of it.
 export const DEFAULT_CONFIG_YAML = `# Vigie agent default configuration (embedded). Copy it to /etc/vigie/agent.yaml to edit.
 collector:
   url: ws://127.0.0.1:8470/ingest
@@ -6,12 +6,12 @@ host:
   environment: production
   application: default
 checks:
-  - id: filesystem
-    type: filesystem
-    schedule: "0 * * * * *"      # every minute, on the minute
-    timeout: 20s
-  - id: fingerprint
-    type: fingerprint
-    schedule: "0 17 * * * *"     # hourly
-    timeout: 60s
+  # performance, every minute (spread over the minute so rounds do not pile up)
+  - { id: cpu, type: cpu, schedule: "0 * * * * *", timeout: 10s }
+  - { id: memory, type: memory, schedule: "5 * * * * *", timeout: 10s }
+  - { id: filesystem, type: filesystem, schedule: "10 * * * * *", timeout: 20s }
+  - { id: disk-io, type: disk-io, schedule: "15 * * * * *", timeout: 10s }
+  - { id: network, type: network, schedule: "20 * * * * *", timeout: 10s }
+  # drift: the host fingerprint, hourly
+  - { id: fingerprint, type: fingerprint, schedule: "0 17 * * * *", timeout: 60s }
 `;

@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// Agent footprint: the agent with its default checks on a fast schedule, against a bare `node` process (memory
+// floor) and Debian's prometheus-node-exporter scraped at the same rate (a peer's CPU per collection).
+// Prints a table and writes bench/results/agent-footprint-<time>.json. Options:
+//   --seconds 60     how long each process is measured
+//   --interval 5     seconds between rounds (the default config runs every minute; rounds are sped up to measure)
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { WebSocketServer } from 'ws';
+import { parse, stringify } from 'yaml';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, interval: { type: 'string', default: '5' } },
+});
+const seconds = Number(values.seconds);
+const interval = Number(values.interval);
+const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const tmp = mkdtempSync(join(tmpdir(), 'vigie-footprint-'));
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
+process.on('SIGINT', () => process.exit(130));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function procSample(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICK; // utime + stime
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpuSeconds, rssKb };
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  children.add(child);
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  child.on('exit', () => children.delete(child));
+  return { child, stderr: () => err };
+}
+
+/** A minimal collector: welcome, ack everything, count bytes per frame type. Runs in this process. */
+async function fakeCollector() {
+  const port = await freePort();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port });
+  const stats = { bytes: 0, resultBytes: 0, results: 0, frames: 0, byCheck: new Map() };
+  wss.on('connection', (ws) => {
+    ws.on('message', (data) => {
+      const text = data.toString();
+      stats.bytes += Buffer.byteLength(text);
+      stats.frames++;
+      const m = JSON.parse(text);
+      if (m.type === 'hello') {
+        ws.send(
+          JSON.stringify({
+            v: 1,
+            type: 'welcome',
+            sessionId: 's',
+            tenant: 't',
+            limits: { maxBatch: 1000, maxFrameBytes: 1 << 20 },
+            heartbeatMs: 30000,
+          }),
+        );
+        return;
+      }
+      const id = m.batchId ?? m.snapshotId ?? m.eventId;
+      if (m.type === 'results') {
+        stats.resultBytes += Buffer.byteLength(text);
+        stats.results += m.results.length;
+        for (const r of m.results) stats.byCheck.set(r.checkId, (stats.byCheck.get(r.checkId) ?? 0) + 1);
+      }
+      ws.send(JSON.stringify({ v: 1, type: 'ack', batchId: id, accepted: 1, duplicates: 0 }));
+    });
+  });
+  return { url: `ws://127.0.0.1:${port}/ingest`, stats, close: () => new Promise((r) => wss.close(r)) };
+}
+
+async function measure(pid, ms) {
+  const rss = [];
+  const first = procSample(pid);
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await sleep(1000);
+    rss.push(procSample(pid).rssKb);
+  }
+  const last = procSample(pid);
+  rss.sort((a, b) => a - b);
+  return {
+    cpuSeconds: last.cpuSeconds - first.cpuSeconds,
+    rssMedianKb: rss[Math.floor(rss.length / 2)],
+    rssMaxKb: rss.at(-1),
+  };
+}
+
+// 1. the agent
+const collector = await fakeCollector();
+const { DEFAULT_CONFIG_YAML } = await import(join(root, 'packages/agent/dist/config/default.js'));
+const config = parse(DEFAULT_CONFIG_YAML);
+const checkIds = config.checks.map((c) => c.id);
+for (const c of config.checks) c.schedule = `*/${interval} * * * * *`;
+config.collector = { url: collector.url, token: 'vga_benchmark-token' };
+config.delivery = { outboxDir: join(tmp, 'outbox') };
+writeFileSync(join(tmp, 'agent.yaml'), stringify(config));
+const agent = start(
+  process.execPath,
+  [join(root, 'packages/agent/dist/cli.js'), 'run', '--config', join(tmp, 'agent.yaml')],
+  {
+    VIGIE_LOG_LEVEL: 'warn',
+  },
+);
+await sleep(3000); // start-up and the first round (every check runs once at start)
+const startResults = collector.stats.results;
+const startBytes = collector.stats.bytes;
+const agentM = await measure(agent.child.pid, seconds * 1000);
+const rounds = Math.max(1, Math.round((collector.stats.results - startResults) / checkIds.length));
+const agentBytes = collector.stats.bytes - startBytes;
+agent.child.kill('SIGTERM');
+await collector.close();
+
+// 2. the floor: a bare node process
+const bare = start(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+await sleep(1000);
+const bareM = await measure(bare.child.pid, Math.min(10, seconds) * 1000);
+bare.child.kill('SIGKILL');
+
+// 3. the peer: prometheus-node-exporter scraped every `interval` seconds
+let exporter = { available: false };
+try {
+  execFileSync('sh', ['-c', 'command -v prometheus-node-exporter']);
+  const port = await freePort();
+  const ne = start('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`]);
+  await sleep(1500);
+  let scrapes = 0;
+  let bytes = 0;
+  const pid = ne.child.pid;
+  const first = procSample(pid);
+  const rss = [];
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    bytes += Buffer.byteLength(body);
+    scrapes++;
+    rss.push(procSample(pid).rssKb);
+    await sleep(interval * 1000);
+  }
+  const last = procSample(pid);
+  rss.sort((a, b) => a - b);
+  exporter = {
+    available: true,
+    scrapes,
+    cpuSecondsPerScrape: (last.cpuSeconds - first.cpuSeconds) / scrapes,
+    rssMedianKb: rss[Math.floor(rss.length / 2)],
+    bytesPerScrape: Math.round(bytes / scrapes),
+  };
+  ne.child.kill('SIGTERM');
+} catch (err) {
+  exporter = {
+    available: false,
+    reason: `prometheus-node-exporter not runnable (apt-get install prometheus-node-exporter): ${err.message}`,
+  };
+}
+
+const cpuPerRound = agentM.cpuSeconds / rounds;
+const result = {
+  at: new Date().toISOString(),
+  seconds,
+  intervalSeconds: interval,
+  checks: checkIds,
+  agent: {
+    rounds,
+    cpuSecondsPerRound: cpuPerRound,
+    rssMedianKb: agentM.rssMedianKb,
+    rssMaxKb: agentM.rssMaxKb,
+    bytesSentPerRound: Math.round(agentBytes / rounds),
+    // At the default one-minute schedule, one round a minute:
+    percentOfOneCoreAtOneMinute: (cpuPerRound / 60) * 100,
+  },
+  bareNode: { rssMedianKb: bareM.rssMedianKb },
+  nodeExporter: exporter,
+  ratios: {
+    agentRssOverBareNodeMb: (agentM.rssMedianKb - bareM.rssMedianKb) / 1024,
+    agentCpuPerRoundOverExporterCpuPerScrape: exporter.available
+      ? cpuPerRound / exporter.cpuSecondsPerScrape
+      : null,
+  },
+  targets: {
+    rssWithin25MbOfBareNode: (agentM.rssMedianKb - bareM.rssMedianKb) / 1024 <= 25,
+    underOnePercentOfACore: (cpuPerRound / 60) * 100 < 1,
+  },
+};
+const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
+console.log(`
+Agent footprint (${checkIds.length} default checks: ${checkIds.join(', ')}; a round every ${interval} s for ${seconds} s)
+  agent        RSS median ${mb(agentM.rssMedianKb)} (max ${mb(agentM.rssMaxKb)})   CPU ${(cpuPerRound * 1000).toFixed(1)} ms/round   ${result.agent.bytesSentPerRound} bytes/round   (${rounds} rounds)
+  bare node    RSS median ${mb(bareM.rssMedianKb)}
+  node-exporter${exporter.available ? ` RSS median ${mb(exporter.rssMedianKb)}   CPU ${(exporter.cpuSecondsPerScrape * 1000).toFixed(1)} ms/scrape   ${exporter.bytesPerScrape} bytes/scrape` : ` ${exporter.reason}`}
+  agent - bare node RSS: ${result.ratios.agentRssOverBareNodeMb.toFixed(1)} MB (target <= 25 MB)
+  agent CPU at a one-minute schedule: ${result.agent.percentOfOneCoreAtOneMinute.toFixed(3)} % of one core (target < 1 %)
+  agent CPU per round / exporter CPU per scrape: ${result.ratios.agentCpuPerRoundOverExporterCpuPerScrape?.toFixed(2) ?? 'n/a'}
+`);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const out = join(root, 'bench/results', `agent-footprint-${result.at.replace(/[:.]/g, '-')}.json`);
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`written ${out}`);
+process.exit(0);

@@ -25,7 +25,14 @@ describe('vigie-agent', () => {
     const { code, stdout } = await agent(['run', '--once', '--json']);
     expect(code).toBe(0);
     const results = JSON.parse(stdout) as Result[];
-    expect(results.map((r) => r.checkId)).toEqual(['cpu', 'memory', 'filesystem', 'disk-io', 'network', 'fingerprint']);
+    expect(results.map((r) => r.checkId)).toEqual([
+      'cpu',
+      'memory',
+      'filesystem',
+      'disk-io',
+      'network',
+      'fingerprint',
+    ]);
     expect(results.every((r) => r.status !== 'unknown')).toBe(true);
     const fs = results.find((r) => r.checkId === 'filesystem') as Result;
     expect(fs).toMatchObject({ type: 'filesystem', category: 'performance' });

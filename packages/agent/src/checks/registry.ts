@@ -2,9 +2,9 @@
 import { backupFreshnessCheck } from './backup/freshness/index.js';
 import { fingerprintCheck } from './drift/fingerprint/index.js';
 import { nagiosCheck } from './nagios/index.js';
-import { filesystemCheck } from './performance/filesystem/index.js';
 import { cpuCheck } from './performance/cpu/index.js';
 import { diskIoCheck } from './performance/disk-io/index.js';
+import { filesystemCheck } from './performance/filesystem/index.js';
 import { httpCheck } from './performance/http/index.js';
 import { memoryCheck } from './performance/memory/index.js';
 import { networkCheck } from './performance/network/index.js';

@@ -15,7 +15,14 @@ function problems(yaml: string): string[] {
 describe('agent config', () => {
   it('the embedded default is valid and fills defaults', () => {
     const c = parseConfig(DEFAULT_CONFIG_YAML);
-    expect(c.checks.map((x) => x.type)).toEqual(['cpu', 'memory', 'filesystem', 'disk-io', 'network', 'fingerprint']);
+    expect(c.checks.map((x) => x.type)).toEqual([
+      'cpu',
+      'memory',
+      'filesystem',
+      'disk-io',
+      'network',
+      'fingerprint',
+    ]);
     expect(c.host.name.length).toBeGreaterThan(0);
     expect(c.delivery.batchSize).toBe(200);
     expect(c.checks[2]?.timeoutMs).toBe(20_000);

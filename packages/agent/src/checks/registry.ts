@@ -1,5 +1,12 @@
 // Maps the `type` names of the config to check plugins; the scheduler knows checks only through this map.
+
+import { borgCheck } from './backup/borg/index.js';
 import { backupFreshnessCheck } from './backup/freshness/index.js';
+import { backupIntegrityCheck } from './backup/integrity/index.js';
+import { resticCheck } from './backup/restic/index.js';
+import { restoreTestCheck } from './backup/restore-test/index.js';
+import { backupRetentionCheck } from './backup/retention/index.js';
+import { backupSizeCheck } from './backup/size/index.js';
 import { fingerprintCheck } from './drift/fingerprint/index.js';
 import { nagiosCheck } from './nagios/index.js';
 import { cpuCheck } from './performance/cpu/index.js';
@@ -25,6 +32,12 @@ const plugins: readonly CheckPlugin[] = [
   httpCheck,
   tcpCheck,
   backupFreshnessCheck,
+  backupSizeCheck,
+  backupRetentionCheck,
+  backupIntegrityCheck,
+  resticCheck,
+  borgCheck,
+  restoreTestCheck,
   tlsCertificateFileCheck,
   fingerprintCheck,
   nagiosCheck,

@@ -1,4 +1,6 @@
 // Builds the collector: store, metrics sink, ingest pipeline and gateway, and the fastify app with its routes.
+
+import swagger from '@fastify/swagger';
 import { createIdGenerator } from '@vigie/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -21,6 +23,8 @@ import type { MetricsSink } from './sinks/types.js';
 import { openStore, type Store } from './store/open.js';
 import { pruneSeenResults } from './store/results.js';
 import { type CollectorTelemetry, collectorTelemetry } from './telemetry/metrics.js';
+import { roundTheClockDueTimes } from './tickets/due-times.js';
+import { type SweepEvent, sweep } from './tickets/sweeper.js';
 import { nocPage } from './web/page.js';
 
 export interface CollectorDeps {
@@ -34,6 +38,8 @@ export interface Collector {
   sink: MetricsSink;
   gateway: IngestGateway;
   telemetry: CollectorTelemetry;
+  /** One pass of SLA flags, escalation and silent-agent detection (it also runs on a timer). */
+  sweep(): Promise<SweepEvent[]>;
   /** What waits in the metrics spool (zero for the embedded sink). */
   sinkBacklog(): { bytes: number; batches: number };
   /** Listens on the configured address; returns the base URL. */
@@ -81,11 +87,19 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   });
   const db = store.db;
 
+  const dueTimes = roundTheClockDueTimes();
   const pipeline = new IngestPipeline([
     new DedupeStage(db),
     new EvaluateStage(() => config.rules),
     new PersistMetricsStage(sink),
-    new RecordStage(db, { newId, now }),
+    new RecordStage(db, {
+      newId,
+      now,
+      policy: config.tickets.policy,
+      reopenWindowMs: config.tickets.reopenWindowMs,
+      staleAfterMs: config.tickets.silentAgentAfterMs,
+      dueTimes,
+    }),
   ]);
   const gateway = new IngestGateway(
     {
@@ -117,6 +131,19 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` }),
   );
 
+  // The OpenAPI document is generated from the schema every route declares.
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Vigie collector API',
+        version: '1',
+        description: 'Ticket queue, agents, enrollment, metrics.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', async (_req, reply) => {
     try {
       await db.selectFrom('tenants').select('id').limit(1).execute();
@@ -146,7 +173,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       enrollmentTtlMs: config.enrollmentTtlMs,
       disconnect: (tokenId, reason) => gateway.disconnectToken(tokenId, reason),
     });
-    ticketRoutes(api, { db });
+    ticketRoutes(api, { db, newId, now });
     seriesRoutes(api, { sink, now });
   });
 
@@ -156,6 +183,24 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     }
   });
 
+  const sweepLog = log.child({ component: 'tickets' });
+  const runSweep = () =>
+    sweep({
+      db,
+      now,
+      newId,
+      atRiskShare: config.tickets.atRiskShare,
+      silentAgentAfterMs: config.tickets.silentAgentAfterMs,
+      dueTimes,
+    }).then((events) => {
+      for (const e of events)
+        sweepLog.info({ ticket: e.ticket.id, host: e.ticket.host, event: e.kind }, 'ticket event');
+      return events;
+    });
+  const sweeper = setInterval(() => {
+    runSweep().catch((err: Error) => sweepLog.error({ err: err.message }, 'ticket sweep failed'));
+  }, config.tickets.sweepIntervalMs);
+  sweeper.unref();
   const maintenance = setInterval(() => {
     pruneSeenResults(db, new Date(now().getTime() - config.ingest.dedupeWindowMs)).catch((err: Error) =>
       log.error({ err: err.message }, 'pruning handled result ids failed'),
@@ -178,8 +223,10 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
+    sweep: runSweep,
     async close() {
       clearInterval(maintenance);
+      clearInterval(sweeper);
       await gateway.close();
       await app.close();
       await sink.close();

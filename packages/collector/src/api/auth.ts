@@ -6,6 +6,8 @@ import { ApiError } from './errors.js';
 
 export interface Scope {
   keyId: string;
+  /** Who acts, for ticket timelines: `key:<name>`. */
+  actor: string;
   /** null for a provider key. */
   tenantId: string | null;
 }
@@ -39,7 +41,7 @@ export function requireApiKey(app: FastifyInstance, db: Db): void {
       );
     const row = await findApiKey(db, key);
     if (!row) throw new ApiError(401, 'invalid_api_key', 'unknown or revoked API key');
-    req.scope = { keyId: row.id, tenantId: row.tenant_id };
+    req.scope = { keyId: row.id, tenantId: row.tenant_id, actor: `key:${row.name}` };
   });
 }
 

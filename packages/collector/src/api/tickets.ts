@@ -1,62 +1,171 @@
-// GET /api/tickets (filter by status, host, tenant) and GET /api/tickets/:id with its timeline.
+// The ticket queue: list with filters and sorting, one ticket with its timeline, and the actions people take.
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/open.js';
 import type { TicketEventTable, TicketTable } from '../store/schema.js';
-import { getTicket, listTickets, ticketTimeline } from '../store/tickets.js';
+import { getTicket, listTickets, TICKET_SORTS, ticketTimeline } from '../store/tickets.js';
+import { type Action, act, SUPPORT_LEVELS, TransitionError } from '../tickets/workflow.js';
 import { scopeOf, tenantFilter } from './auth.js';
 import { ApiError } from './errors.js';
+
+const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
 
 const TicketSchema = Type.Object({
   id: Type.String(),
   tenant: Type.String(),
   host: Type.String(),
+  application: Type.String(),
+  environment: Type.String(),
   checkId: Type.String(),
   dedupKey: Type.String(),
-  status: Type.String(),
+  kind: Type.String({ description: 'check | flapping | agent_unreachable' }),
+  status: Type.String({ description: 'open | acknowledged | in_progress | waiting | resolved | closed' }),
   severity: Type.String(),
+  priority: Type.String({ description: 'P1 (most urgent) .. P4' }),
+  supportLevel: Type.String({ description: 'N1 | N2 | N3' }),
   title: Type.String(),
   message: Type.String(),
   occurrences: Type.Integer(),
+  reopened: Type.Integer(),
+  assignee: Nullable(Type.String()),
   openedAt: Type.String(),
   lastSeenAt: Type.String(),
-  resolvedAt: Type.Union([Type.String(), Type.Null()]),
+  acknowledgedAt: Nullable(Type.String()),
+  resolvedAt: Nullable(Type.String()),
+  closedAt: Nullable(Type.String()),
   updatedAt: Type.String(),
+  responseDueAt: Nullable(Type.String()),
+  resolutionDueAt: Nullable(Type.String()),
+  waitingSince: Nullable(Type.String()),
+  sla: Type.Object({
+    responseAtRisk: Type.Boolean(),
+    responseBreached: Type.Boolean(),
+    resolutionAtRisk: Type.Boolean(),
+    resolutionBreached: Type.Boolean(),
+  }),
 });
 
 const EventSchema = Type.Object({
   id: Type.String(),
   at: Type.String(),
   kind: Type.String(),
-  actor: Type.String(),
+  actor: Type.String({ description: '`vigie` for the system, `key:<name>` for a person or tool' }),
   details: Type.Unknown(),
 });
 
+const csv = (description: string) =>
+  Type.Optional(Type.String({ description: `comma-separated ${description}` }));
 const ListQuery = Type.Object({
-  status: Type.Optional(Type.String({ description: 'comma-separated: open, resolved, ...' })),
+  status: csv('statuses: open, acknowledged, in_progress, waiting, resolved, closed'),
+  priority: csv('priorities: P1..P4'),
+  kind: csv('kinds'),
   host: Type.Optional(Type.String()),
   tenant: Type.Optional(Type.String()),
+  application: Type.Optional(Type.String()),
+  environment: Type.Optional(Type.String()),
+  sla: Type.Optional(Type.Union([Type.Literal('at_risk'), Type.Literal('breached')])),
+  sort: Type.Optional(
+    Type.Union(
+      TICKET_SORTS.map((s) => Type.Literal(s)),
+      { default: 'openedAt' },
+    ),
+  ),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
 });
 
 const Params = Type.Object({ id: Type.String() });
+const CommentBody = Type.Object(
+  { comment: Type.Optional(Type.String({ maxLength: 5000 })) },
+  { additionalProperties: false },
+);
+const ActionBodies = {
+  acknowledge: CommentBody,
+  start: Type.Object({}, { additionalProperties: false }),
+  assign: Type.Object(
+    { assignee: Type.String({ minLength: 1, maxLength: 200 }) },
+    { additionalProperties: false },
+  ),
+  comments: Type.Object(
+    { text: Type.String({ minLength: 1, maxLength: 5000 }) },
+    { additionalProperties: false },
+  ),
+  waiting: Type.Object(
+    { reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+    { additionalProperties: false },
+  ),
+  resume: Type.Object({}, { additionalProperties: false }),
+  resolve: CommentBody,
+  close: CommentBody,
+  escalate: Type.Object(
+    {
+      level: Type.Optional(Type.Union(SUPPORT_LEVELS.map((l) => Type.Literal(l)))),
+      reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    },
+    { additionalProperties: false },
+  ),
+} as const;
+type ActionPath = keyof typeof ActionBodies;
 
-function view(t: TicketTable): Static<typeof TicketSchema> {
+function toAction(path: ActionPath, body: Record<string, unknown>): Action {
+  switch (path) {
+    case 'comments':
+      return { kind: 'comment', text: body.text as string };
+    case 'waiting':
+      return { kind: 'wait', reason: body.reason as string | undefined };
+    case 'escalate':
+      return {
+        kind: 'escalate',
+        level: body.level as Action & { kind: 'escalate' } extends { level?: infer L } ? L : never,
+        reason: body.reason as string,
+      };
+    case 'assign':
+      return { kind: 'assign', assignee: body.assignee as string };
+    case 'acknowledge':
+    case 'resolve':
+    case 'close':
+      return { kind: path, comment: body.comment as string | undefined };
+    case 'start':
+    case 'resume':
+      return { kind: path };
+  }
+}
+
+export function ticketView(t: TicketTable): Static<typeof TicketSchema> {
+  const flags = new Set((t.sla_flags ?? '').split(',').filter(Boolean));
   return {
     id: t.id,
     tenant: t.tenant_id,
     host: t.host,
+    application: t.application ?? '',
+    environment: t.environment ?? '',
     checkId: t.check_id,
     dedupKey: t.dedup_key,
+    kind: t.kind ?? 'check',
     status: t.status,
     severity: t.severity,
+    priority: t.priority ?? 'P4',
+    supportLevel: t.support_level ?? 'N1',
     title: t.title,
     message: t.message,
     occurrences: t.occurrences,
+    reopened: t.reopened ?? 0,
+    assignee: t.assignee ?? null,
     openedAt: t.opened_at,
     lastSeenAt: t.last_seen_at,
+    acknowledgedAt: t.acknowledged_at ?? null,
     resolvedAt: t.resolved_at,
+    closedAt: t.closed_at ?? null,
     updatedAt: t.updated_at,
+    responseDueAt: t.response_due_at ?? null,
+    resolutionDueAt: t.resolution_due_at ?? null,
+    waitingSince: t.waiting_since ?? null,
+    sla: {
+      responseAtRisk: flags.has('response_at_risk'),
+      responseBreached: flags.has('response_breached'),
+      resolutionAtRisk: flags.has('resolution_at_risk'),
+      resolutionBreached: flags.has('resolution_breached'),
+    },
   };
 }
 
@@ -64,23 +173,55 @@ function eventView(e: TicketEventTable): Static<typeof EventSchema> {
   return { id: e.id, at: e.at, kind: e.kind, actor: e.actor, details: JSON.parse(e.details) as unknown };
 }
 
-export function ticketRoutes(app: FastifyInstance, deps: { db: Db }): void {
+const split = (v: string | undefined) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function ticketRoutes(
+  app: FastifyInstance,
+  deps: {
+    db: Db;
+    newId: () => string;
+    now: () => Date;
+    onChange?: (ticket: TicketTable, event: string) => void;
+  },
+): void {
+  const loadVisible = async (id: string, tenant: string | null): Promise<TicketTable> => {
+    const t = await getTicket(deps.db, id);
+    // A client key gets the same answer for another tenant's ticket as for a missing one.
+    if (!t || (tenant !== null && t.tenant_id !== tenant))
+      throw new ApiError(404, 'ticket_not_found', `no ticket ${id}`);
+    return t;
+  };
+
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/tickets',
-    { schema: { querystring: ListQuery, response: { 200: Type.Array(TicketSchema) } } },
+    {
+      schema: {
+        tags: ['tickets'],
+        summary: 'The ticket queue',
+        querystring: ListQuery,
+        response: { 200: Type.Array(TicketSchema) },
+      },
+    },
     async (req) => {
-      const tenant = tenantFilter(scopeOf(req), req.query.tenant);
-      const status = req.query.status
-        ?.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const q = req.query;
       const rows = await listTickets(deps.db, {
-        tenantId: tenant,
-        status,
-        host: req.query.host,
-        limit: req.query.limit ?? 200,
+        tenantId: tenantFilter(scopeOf(req), q.tenant),
+        status: split(q.status),
+        priority: split(q.priority),
+        kind: split(q.kind),
+        host: q.host,
+        application: q.application,
+        environment: q.environment,
+        sla: q.sla,
+        sort: q.sort ?? 'openedAt',
+        order: q.order,
+        limit: q.limit ?? 200,
       });
-      return rows.map(view);
+      return rows.map(ticketView);
     },
   );
 
@@ -88,19 +229,46 @@ export function ticketRoutes(app: FastifyInstance, deps: { db: Db }): void {
     '/api/tickets/:id',
     {
       schema: {
+        tags: ['tickets'],
+        summary: 'One ticket with its timeline',
         params: Params,
         response: { 200: Type.Composite([TicketSchema, Type.Object({ timeline: Type.Array(EventSchema) })]) },
       },
     },
     async (req) => {
-      const scope = scopeOf(req);
-      const t = await getTicket(deps.db, req.params.id);
-      // A client key gets the same answer for another tenant's ticket as for a missing one.
-      if (!t || (scope.tenantId !== null && t.tenant_id !== scope.tenantId)) {
-        throw new ApiError(404, 'ticket_not_found', `no ticket ${req.params.id}`);
-      }
+      const t = await loadVisible(req.params.id, scopeOf(req).tenantId);
       const timeline = await ticketTimeline(deps.db, t.id);
-      return { ...view(t), timeline: timeline.map(eventView) };
+      return { ...ticketView(t), timeline: timeline.map(eventView) };
     },
   );
+
+  for (const path of Object.keys(ActionBodies) as ActionPath[]) {
+    app.post<{ Params: Static<typeof Params>; Body: Record<string, unknown> }>(
+      `/api/tickets/:id/${path}`,
+      {
+        schema: {
+          tags: ['tickets'],
+          summary: `${path} a ticket`,
+          params: Params,
+          body: ActionBodies[path],
+          response: { 200: TicketSchema },
+        },
+      },
+      async (req) => {
+        const scope = scopeOf(req);
+        const action = toAction(path, req.body ?? {});
+        const updated = await deps.db.transaction().execute(async (trx) => {
+          const t = await loadVisible(req.params.id, scope.tenantId);
+          try {
+            return await act(trx, t, action, scope.actor, deps);
+          } catch (err) {
+            if (err instanceof TransitionError) throw new ApiError(409, err.code, err.message);
+            throw err;
+          }
+        });
+        deps.onChange?.(updated, action.kind);
+        return ticketView(updated);
+      },
+    );
+  }
 }

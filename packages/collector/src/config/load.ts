@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { TObject, TSchema, TUnion } from '@sinclair/typebox';
 import { parseDuration, validate } from '@vigie/shared';
 import { parse } from 'yaml';
+import type { ConfirmationPolicy } from '../rules/confirmation.js';
 import type { ThresholdRule } from '../rules/thresholds.js';
 import type { StoreConfig } from '../store/open.js';
 import {
@@ -46,6 +47,13 @@ export interface CollectorConfig {
   /** For remote sinks (InfluxDB): where points wait while the sink is down or slow. */
   spool: { path: string; maxBytes: number; writeTimeoutMs: number; retryMaxMs: number };
   rules: ThresholdRule[];
+  tickets: {
+    policy: ConfirmationPolicy;
+    reopenWindowMs: number;
+    silentAgentAfterMs: number;
+    sweepIntervalMs: number;
+    atRiskShare: number;
+  };
   logLevel: string;
 }
 
@@ -139,6 +147,18 @@ export function loadCollectorConfig(
       retryMaxMs: ms(input.spool?.retryMax, 30_000),
     },
     rules: input.rules ?? [],
+    tickets: {
+      policy: {
+        failures: input.tickets?.confirm?.failures ?? 2,
+        recoveries: input.tickets?.confirm?.recoveries ?? 2,
+        flapChanges: input.tickets?.flapping?.changes ?? 6,
+        flapWindowMs: ms(input.tickets?.flapping?.window, 3_600_000),
+      },
+      reopenWindowMs: ms(input.tickets?.reopenWindow, 3_600_000),
+      silentAgentAfterMs: ms(input.tickets?.silentAgentAfter, 300_000),
+      sweepIntervalMs: ms(input.tickets?.sweepInterval, 15_000),
+      atRiskShare: input.tickets?.atRiskShare ?? 0.75,
+    },
     logLevel: input.log?.level ?? 'info',
   };
   if (tlsProblems.length > 0) throw new CollectorConfigError(source, tlsProblems);

@@ -130,6 +130,47 @@ export const CollectorConfigSchema = Type.Object(
       ),
     ),
     rules: Type.Optional(Type.Array(ThresholdRuleSchema)),
+    tickets: Type.Optional(
+      Type.Object(
+        {
+          confirm: Type.Optional(
+            Type.Object(
+              {
+                failures: Type.Optional(
+                  Type.Integer({ minimum: 1, description: 'consecutive non-ok results; default 2' }),
+                ),
+                recoveries: Type.Optional(
+                  Type.Integer({ minimum: 1, description: 'consecutive ok results; default 2' }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          flapping: Type.Optional(
+            Type.Object(
+              {
+                changes: Type.Optional(
+                  Type.Integer({ minimum: 2, description: 'state changes in the window; default 6' }),
+                ),
+                window: Type.Optional(Duration),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          reopenWindow: Type.Optional(Duration),
+          silentAgentAfter: Type.Optional(Duration),
+          sweepInterval: Type.Optional(Duration),
+          atRiskShare: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              maximum: 1,
+              description: 'share of a target used that flags at risk; default 0.75',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     log: Type.Optional(
       Type.Object(
         {

@@ -8,6 +8,8 @@ export class EvaluateStage implements Stage {
 
   async run(batch: IngestBatch): Promise<void> {
     const rules = this.rules();
-    for (const r of batch.fresh) batch.evaluations.set(r.id, evaluateThresholds(r, rules));
+    const s = batch.session;
+    const ctx = { tenant: s.tenantId, application: s.application, environment: s.environment, host: s.host };
+    for (const r of batch.fresh) batch.evaluations.set(r.id, evaluateThresholds(r, rules, ctx));
   }
 }

@@ -7,6 +7,7 @@ import { upsertAgent } from '../store/agents.js';
 import type { Store } from '../store/open.js';
 import { addTenant } from '../store/tenants.js';
 import { listTickets, ticketTimeline } from '../store/tickets.js';
+import { roundTheClockDueTimes } from '../tickets/due-times.js';
 import { DedupeStage } from './dedupe.js';
 import { EvaluateStage } from './evaluate.js';
 import { PersistMetricsStage } from './persist-metrics.js';
@@ -20,7 +21,11 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
     disposers = [];
   });
 
-  async function setup() {
+  async function setup(
+    policy = { failures: 1, recoveries: 1, flapChanges: 100, flapWindowMs: 3_600_000 },
+    reopenWindowMs = 0,
+    environment = 'production',
+  ) {
     const { store, dispose } = await freshStore(dialect);
     const sink = new EmbeddedSink({ path: ':memory:', retentionMs: 86_400_000 * 365, maxPoints: 1e6 });
     disposers.push(dispose, () => sink.close());
@@ -33,7 +38,12 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
       id: newId(),
       tenantId: 'acme',
       tokenId: 'tok',
-      agent: { host: 'web-01', environment: 'production', application: 'shop', version: 'test' },
+      agent: {
+        host: 'web-01',
+        environment: environment as 'production',
+        application: 'shop',
+        version: 'test',
+      },
       now: now0,
     });
     const session: AgentSession = {
@@ -42,14 +52,21 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
       tokenId: 'tok',
       agentId: agent.id,
       host: 'web-01',
-      environment: 'production',
+      environment,
       application: 'shop',
     };
     const pipeline = new IngestPipeline([
       new DedupeStage(store.db),
       new EvaluateStage(() => [{ id: 'disk', metric: 'used_percent', warning: 80, critical: 90 }]),
       new PersistMetricsStage(sink),
-      new RecordStage(store.db, { newId, now }),
+      new RecordStage(store.db, {
+        newId,
+        now,
+        policy,
+        reopenWindowMs,
+        staleAfterMs: 86_400_000,
+        dueTimes: roundTheClockDueTimes(),
+      }),
     ]);
     const result = (checkId: string, status: Status, metrics: Record<string, number> = {}): Result => {
       clock += 60_000;
@@ -89,9 +106,72 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
     expect(tickets[0]).toMatchObject({ status: 'resolved', resolved_at: ok.observedAt });
     const kinds = (await ticketTimeline(store.db, tickets[0]?.id as string)).map((e) => e.kind);
     expect(kinds).toEqual(['opened', 'occurrence', 'severity_raised', 'resolved']);
-    // A new failure after resolution opens a new ticket (the reopen window comes with SLA tickets).
+    // Outside the reopen window (0 here), a new failure opens a new ticket.
     await send([result('backup', 'critical')]);
     expect(await open(store)).toHaveLength(1);
+    expect(await listTickets(store.db, { tenantId: 'acme', limit: 100 })).toHaveLength(2);
+  });
+
+  it('opens only after N consecutive failures and resolves after M oks (soft then hard state)', async () => {
+    const { store, send, result } = await setup({
+      failures: 3,
+      recoveries: 2,
+      flapChanges: 100,
+      flapWindowMs: 3_600_000,
+    });
+    await send([result('db', 'critical'), result('db', 'critical')]);
+    expect(await open(store)).toHaveLength(0);
+    await send([result('db', 'ok'), result('db', 'critical'), result('db', 'critical')]);
+    expect(await open(store)).toHaveLength(0);
+    await send([result('db', 'critical')]);
+    const [t] = await open(store);
+    expect(t).toMatchObject({ occurrences: 3, severity: 'critical', priority: 'P1', support_level: 'N1' });
+    expect(Date.parse(t?.response_due_at as string) - Date.parse(t?.opened_at as string)).toBe(2 * 3_600_000);
+    await send([result('db', 'ok')]);
+    expect(await open(store)).toHaveLength(1);
+    await send([result('db', 'ok')]);
+    expect(await open(store)).toHaveLength(0);
+  });
+
+  it('reopens the same ticket when the failure recurs within the reopen window', async () => {
+    const { store, send, result } = await setup(undefined, 30 * 60_000);
+    await send([result('db', 'warning'), result('db', 'ok')]);
+    await send([result('db', 'critical')]); // 1 minute after the recovery
+    const all = await listTickets(store.db, { tenantId: 'acme', limit: 100 });
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({
+      status: 'open',
+      reopened: 1,
+      severity: 'critical',
+      occurrences: 2,
+      resolved_at: null,
+    });
+    const kinds = (await ticketTimeline(store.db, all[0]?.id as string)).map((e) => e.kind);
+    expect(kinds).toEqual(['opened', 'resolved', 'reopened']);
+  });
+
+  it('a flapping check gets one flapping ticket instead of a stream of opens and resolves', async () => {
+    const { store, send, result } = await setup(
+      { failures: 1, recoveries: 1, flapChanges: 4, flapWindowMs: 3_600_000 },
+      30 * 60_000,
+    );
+    for (let i = 0; i < 6; i++) await send([result('api', 'critical'), result('api', 'ok')]);
+    const all = await listTickets(store.db, { tenantId: 'acme', limit: 100 });
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ kind: 'flapping', status: 'open' });
+    const kinds = (await ticketTimeline(store.db, all[0]?.id as string)).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'flapping_started')).toHaveLength(1);
+    // Before detection (4 changes) the check opened, resolved and reopened once; after it, only occurrences.
+    const after = kinds.slice(kinds.indexOf('flapping_started') + 1);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((k) => k === 'occurrence')).toBe(true);
+  });
+
+  it('sets priority from severity and environment (the documented matrix)', async () => {
+    const { store, send, result } = await setup(undefined, 0, 'iso-production');
+    await send([result('db', 'critical'), result('w', 'warning')]);
+    const byCheck = Object.fromEntries((await open(store)).map((t) => [t.check_id, t.priority]));
+    expect(byCheck).toEqual({ db: 'P2', w: 'P3' });
   });
 
   it('is idempotent on result ids: a replayed batch adds no occurrence and no metric point', async () => {

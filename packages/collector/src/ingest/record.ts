@@ -1,17 +1,19 @@
-// Stage: in one transaction, mark results handled, save each check's last state, and open/update/resolve
-// tickets. A result older than the check's last known state updates nothing (late replay).
+// Stage: in one transaction, mark results handled, save each check's last state (with its soft/hard memory),
+// and drive its ticket from the confirmed state: open, count, raise, reopen, flap, resolve. A result older than
+// the check's last known state updates nothing (late replay).
 import type { Result } from '@vigie/shared';
+import { type CheckMemory, type ConfirmationPolicy, INITIAL_MEMORY, observe } from '../rules/confirmation.js';
 import { touchAgent } from '../store/agents.js';
 import type { Db } from '../store/open.js';
 import { getCheckState, markResultsSeen, saveCheckState } from '../store/results.js';
-import { applyStatus } from '../tickets/apply.js';
+import { type ApplyDeps, applyFlapping, applyStatus, type StatusChange } from '../tickets/apply.js';
 import type { IngestBatch, Stage } from './pipeline.js';
 
 export class RecordStage implements Stage {
   readonly name = 'record';
   constructor(
     private readonly db: Db,
-    private readonly deps: { newId: () => string; now: () => Date },
+    private readonly deps: ApplyDeps & { policy: ConfirmationPolicy; staleAfterMs: number },
   ) {}
 
   async run(batch: IngestBatch): Promise<void> {
@@ -39,6 +41,11 @@ export class RecordStage implements Stage {
     const message = evaluation?.message ?? r.message;
     const previous = await getCheckState(trx, s.tenantId, s.host, r.checkId);
     if (previous && previous.observed_at > r.observedAt) return;
+    const memory =
+      previous?.memory && previous.memory !== '{}'
+        ? (JSON.parse(previous.memory) as CheckMemory)
+        : INITIAL_MEMORY;
+    const t = observe(memory, status, Date.parse(r.observedAt), this.deps.policy);
     await saveCheckState(trx, {
       tenant_id: s.tenantId,
       host: s.host,
@@ -51,23 +58,37 @@ export class RecordStage implements Stage {
       metrics: JSON.stringify(r.metrics),
       observed_at: r.observedAt,
       result_id: r.id,
+      memory: JSON.stringify(t.memory),
+      rules: JSON.stringify(evaluation?.applied ?? {}),
     });
-    const effect = await applyStatus(
-      trx,
-      {
-        tenantId: s.tenantId,
-        host: s.host,
-        checkId: r.checkId,
-        checkType: r.type,
-        status,
-        message,
-        observedAt: r.observedAt,
-        resultId: r.id,
-        findings: evaluation?.findings ?? [],
-      },
-      this.deps,
-    );
-    if (effect) batch.effects.push(effect);
+    const change: StatusChange = {
+      tenantId: s.tenantId,
+      host: s.host,
+      environment: s.environment,
+      application: s.application,
+      checkId: r.checkId,
+      checkType: r.type,
+      status,
+      message,
+      observedAt: r.observedAt,
+      resultId: r.id,
+      findings: evaluation?.findings ?? [],
+      applied: evaluation?.applied,
+      occurrencesAtOpen: t.memory.streak,
+      stale: batch.receivedAt.getTime() - Date.parse(r.observedAt) > this.deps.staleAfterMs,
+    };
+    const effects = [];
+    if (t.flapStarted || t.flapEnded)
+      effects.push(await applyFlapping(trx, change, t.flapStarted, this.deps));
+    if (t.memory.flapping) {
+      // While flapping, count failures on the one flapping ticket; no opens and resolves.
+      if (status !== 'ok' && !t.flapStarted) effects.push(await applyStatus(trx, change, this.deps));
+    } else if (t.memory.hard !== 'ok' && status !== 'ok') {
+      effects.push(await applyStatus(trx, { ...change, status: t.memory.hard }, this.deps));
+    } else if (t.memory.hard === 'ok' && (t.hardChanged || t.flapEnded)) {
+      effects.push(await applyStatus(trx, { ...change, status: 'ok' }, this.deps));
+    }
+    for (const e of effects) if (e) batch.effects.push(e);
   }
 }
 

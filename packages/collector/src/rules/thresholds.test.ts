@@ -60,3 +60,45 @@ describe('evaluateThresholds', () => {
     );
   });
 });
+
+describe('rule overrides', () => {
+  const ctx = { tenant: 'acme', application: 'shop', environment: 'iso-production', host: 'web-01' };
+  const rules: ThresholdRule[] = [
+    { id: 'default', metric: 'used_percent', warning: 80, critical: 90 },
+    { id: 'acme', metric: 'used_percent', tenant: 'acme', warning: 70, critical: 85 },
+    {
+      id: 'acme-iso',
+      metric: 'used_percent',
+      tenant: 'acme',
+      environment: 'iso-production',
+      warning: 95,
+      critical: 99,
+    },
+    { id: 'web-01', metric: 'used_percent', host: 'web-01', warning: 50, critical: 60 },
+    { id: 'web-01-fs', metric: 'used_percent', host: 'web-01', check: 'fs', warning: 97, critical: 98 },
+  ];
+
+  it('applies the most specific matching rule and says which', () => {
+    const e = evaluateThresholds(result({ 'used_percent@/': 96 }), rules, ctx);
+    expect(e.applied).toEqual({ 'used_percent@/': 'web-01-fs' });
+    expect(e.status).toBe('ok');
+    const other = evaluateThresholds({ ...result({ 'used_percent@/': 96 }), checkId: 'fs2' }, rules, ctx);
+    expect(other.applied['used_percent@/']).toBe('web-01');
+    expect(other.status).toBe('critical');
+    const elsewhere = evaluateThresholds(result({ 'used_percent@/': 96 }), rules, { ...ctx, host: 'db-01' });
+    expect(elsewhere.applied['used_percent@/']).toBe('acme-iso');
+    expect(elsewhere.status).toBe('warning');
+    const prod = evaluateThresholds(result({ 'used_percent@/': 75 }), rules, {
+      ...ctx,
+      host: 'db-01',
+      environment: 'production',
+    });
+    expect(prod).toMatchObject({ applied: { 'used_percent@/': 'acme' }, status: 'warning' });
+    const globex = evaluateThresholds(result({ 'used_percent@/': 75 }), rules, {
+      ...ctx,
+      tenant: 'globex',
+      host: 'x',
+    });
+    expect(globex).toMatchObject({ applied: { 'used_percent@/': 'default' }, status: 'ok' });
+  });
+});

@@ -155,6 +155,38 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_ticket_workflow': {
+    async up(db: Kysely<unknown>) {
+      const add = async (table: string, column: string, type: 'text' | 'integer', dflt?: string | number) => {
+        await db.schema
+          .alterTable(table)
+          .addColumn(column, type, (c) => (dflt === undefined ? c : c.notNull().defaultTo(dflt)))
+          .execute();
+      };
+      await add('check_states', 'memory', 'text', '{}');
+      await add('check_states', 'rules', 'text', '{}');
+      await add('tickets', 'kind', 'text', 'check');
+      await add('tickets', 'priority', 'text', 'P4');
+      await add('tickets', 'support_level', 'text', 'N1');
+      await add('tickets', 'environment', 'text', '');
+      await add('tickets', 'application', 'text', '');
+      await add('tickets', 'acknowledged_at', 'text');
+      await add('tickets', 'closed_at', 'text');
+      await add('tickets', 'assignee', 'text');
+      await add('tickets', 'response_due_at', 'text');
+      await add('tickets', 'resolution_due_at', 'text');
+      await add('tickets', 'sla_flags', 'text', '');
+      await add('tickets', 'reopened', 'integer', 0);
+      await add('tickets', 'waiting_since', 'text');
+      await add('tickets', 'paused_ms', 'integer', 0);
+      await add('tenants', 'contract', 'text');
+      await db.schema
+        .createIndex('tickets_key_resolved')
+        .on('tickets')
+        .columns(['dedup_key', 'resolved_at'])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

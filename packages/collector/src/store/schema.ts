@@ -3,6 +3,8 @@ export interface TenantTable {
   id: string;
   name: string;
   created_at: string;
+  /** The SLA contract (calendar and targets) as JSON; null: the collector's default contract. */
+  contract?: string | null;
 }
 
 export interface AgentTokenTable {
@@ -49,6 +51,10 @@ export interface CheckStateTable {
   metrics: string;
   observed_at: string;
   result_id: string;
+  /** Soft/hard state memory (JSON of CheckMemory). */
+  memory?: string;
+  /** Which threshold rule applied to each metric (JSON). */
+  rules?: string;
 }
 
 export interface SeenResultTable {
@@ -72,6 +78,21 @@ export interface TicketTable {
   last_seen_at: string;
   resolved_at: string | null;
   updated_at: string;
+  kind?: string;
+  priority?: string;
+  support_level?: string;
+  environment?: string;
+  application?: string;
+  acknowledged_at?: string | null;
+  closed_at?: string | null;
+  assignee?: string | null;
+  response_due_at?: string | null;
+  resolution_due_at?: string | null;
+  /** Comma-separated: response_at_risk, response_breached, resolution_at_risk, resolution_breached. */
+  sla_flags?: string;
+  reopened?: number;
+  waiting_since?: string | null;
+  paused_ms?: number;
 }
 
 export interface TicketEventTable {

@@ -1,0 +1,138 @@
+// The periodic pass over the queue (its clock injected): SLA at-risk and breach flags, automatic escalation
+// when the response target is at risk without acknowledgement, and "agent unreachable" tickets for agents
+// that stopped reporting. A host whose agent is unreachable is not escalated on stale data.
+import type { Db } from '../store/open.js';
+import type { AgentTable, TicketTable } from '../store/schema.js';
+import { findOpenTicket, insertTicket, updateTicket } from '../store/tickets.js';
+import { type DueTimes, SYSTEM_ACTOR, timelineEvent } from './apply.js';
+import { dedupKey } from './lifecycle.js';
+import { priorityFor } from './priority.js';
+import { slaFlags, slaState } from './sla-state.js';
+import { SUPPORT_LEVELS, type SupportLevel } from './workflow.js';
+
+export const AGENT_CHECK_ID = 'agent';
+
+export interface SweepDeps {
+  db: Db;
+  now: () => Date;
+  newId: () => string;
+  atRiskShare: number;
+  silentAgentAfterMs: number;
+  dueTimes: DueTimes;
+}
+
+export interface SweepEvent {
+  kind: 'sla_at_risk' | 'sla_breached' | 'escalated' | 'agent_unreachable' | 'agent_back';
+  ticket: TicketTable;
+}
+
+export async function sweep(deps: SweepDeps): Promise<SweepEvent[]> {
+  const events: SweepEvent[] = [];
+  const unreachable = await silentAgents(deps, events);
+  const active = await deps.db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('status', 'in', ['open', 'acknowledged', 'in_progress'])
+    .execute();
+  for (const t of active) {
+    if (t.kind !== 'agent_unreachable' && unreachable.has(`${t.tenant_id}/${t.host}`)) continue;
+    await slaPass(deps, t, events);
+  }
+  return events;
+}
+
+async function slaPass(deps: SweepDeps, t: TicketTable, events: SweepEvent[]): Promise<void> {
+  const now = deps.now();
+  const state = slaState(t, now, deps.atRiskShare);
+  const before = new Set((t.sla_flags ?? '').split(',').filter(Boolean));
+  const flags = slaFlags(state);
+  // Breaches stay recorded even when the target is met later.
+  for (const f of before) if (f.endsWith('_breached') && !flags.includes(f)) flags.push(f);
+  const added = flags.filter((f) => !before.has(f));
+  if (added.length === 0 && flags.length === before.size) return;
+  const changes: Partial<TicketTable> = { sla_flags: flags.sort().join(','), updated_at: now.toISOString() };
+  for (const f of added) {
+    const [targetName, what] = f.split('_') as [string, string];
+    const kind = what === 'at' ? 'sla_at_risk' : 'sla_breached';
+    const due = targetName === 'response' ? t.response_due_at : t.resolution_due_at;
+    await timelineEvent(deps.db, deps, t.id, kind, SYSTEM_ACTOR, { target: targetName, due });
+    events.push({ kind, ticket: t });
+  }
+  // Escalate when the response target is at risk (or breached) and nobody has acknowledged.
+  const level = SUPPORT_LEVELS.indexOf((t.support_level ?? 'N1') as SupportLevel);
+  const responseAlarm = added.includes('response_at_risk') || added.includes('response_breached');
+  if (responseAlarm && !t.acknowledged_at && level < SUPPORT_LEVELS.length - 1) {
+    const to = SUPPORT_LEVELS[level + 1] as SupportLevel;
+    changes.support_level = to;
+    await timelineEvent(deps.db, deps, t.id, 'escalated', SYSTEM_ACTOR, {
+      from: t.support_level ?? 'N1',
+      to,
+      reason: added.includes('response_breached')
+        ? 'response target breached without acknowledgement'
+        : 'response target at risk without acknowledgement',
+    });
+    events.push({ kind: 'escalated', ticket: { ...t, support_level: to } });
+  }
+  await updateTicket(deps.db, t.id, changes);
+}
+
+/** Opens or resolves "agent unreachable" tickets; returns the tenant/host of agents silent now. */
+async function silentAgents(deps: SweepDeps, events: SweepEvent[]): Promise<Set<string>> {
+  const now = deps.now();
+  const cutoff = new Date(now.getTime() - deps.silentAgentAfterMs).toISOString();
+  const agents = await deps.db.selectFrom('agents').selectAll().execute();
+  const silent = new Set<string>();
+  for (const a of agents) {
+    const key = dedupKey(a.tenant_id, a.host, AGENT_CHECK_ID);
+    const open = await findOpenTicket(deps.db, key);
+    if (a.last_seen < cutoff) {
+      silent.add(`${a.tenant_id}/${a.host}`);
+      if (!open) events.push({ kind: 'agent_unreachable', ticket: await openUnreachable(deps, a, key) });
+    } else if (open && open.kind === 'agent_unreachable') {
+      const at = now.toISOString();
+      await updateTicket(deps.db, open.id, { status: 'resolved', resolved_at: a.last_seen, updated_at: at });
+      await timelineEvent(deps.db, deps, open.id, 'resolved', SYSTEM_ACTOR, {
+        reason: 'agent reporting again',
+        lastSeen: a.last_seen,
+      });
+      events.push({ kind: 'agent_back', ticket: { ...open, status: 'resolved', resolved_at: a.last_seen } });
+    }
+  }
+  return silent;
+}
+
+async function openUnreachable(deps: SweepDeps, a: AgentTable, key: string): Promise<TicketTable> {
+  const now = deps.now();
+  const priority = priorityFor('critical', a.environment);
+  const due = await deps.dueTimes(deps.db, a.tenant_id, priority, now);
+  const ticket: TicketTable = {
+    id: deps.newId(),
+    tenant_id: a.tenant_id,
+    host: a.host,
+    check_id: AGENT_CHECK_ID,
+    dedup_key: key,
+    status: 'open',
+    severity: 'critical',
+    title: `agent unreachable on ${a.host}`,
+    message: `no result since ${a.last_seen}`,
+    occurrences: 1,
+    opened_at: now.toISOString(),
+    last_seen_at: a.last_seen,
+    resolved_at: null,
+    updated_at: now.toISOString(),
+    kind: 'agent_unreachable',
+    priority,
+    support_level: 'N1',
+    environment: a.environment,
+    application: a.application,
+    response_due_at: due.responseDue.toISOString(),
+    resolution_due_at: due.resolutionDue.toISOString(),
+  };
+  await insertTicket(deps.db, ticket);
+  await timelineEvent(deps.db, deps, ticket.id, 'opened', SYSTEM_ACTOR, {
+    reason: 'agent stopped reporting',
+    lastSeen: a.last_seen,
+    priority,
+  });
+  return ticket;
+}

@@ -152,6 +152,12 @@ describe('ingest gateway under bad input', () => {
     await collector.close();
   });
 
+  /** A new token: each is bound to the host of its first hello, so each raw session gets its own. */
+  async function freshToken(): Promise<string> {
+    return (await createAgentToken(collector.store.db, { id: newId(), tenantId: 'acme', now: new Date() }))
+      .token;
+  }
+
   /** The good agent sends one more result; resolves when the collector has acked it. */
   async function goodAgentStillDelivers(): Promise<void> {
     goodOutbox.push({ kind: 'result', result: result('heartbeat-check') });
@@ -178,7 +184,7 @@ describe('ingest gateway under bad input', () => {
   });
 
   it('answers malformed JSON, unknown versions and frames before hello with an error frame and a close code', async () => {
-    const bad = await rawSession(url, token, [hello('raw-1'), '{not json']);
+    const bad = await rawSession(url, await freshToken(), [hello('raw-1'), '{not json']);
     expect(bad.code).toBe(4002);
     expect(bad.frames.at(-1)).toMatchObject({ type: 'error', code: 'malformed_json' });
 
@@ -192,7 +198,7 @@ describe('ingest gateway under bad input', () => {
     expect(early.code).toBe(4005);
     expect(early.frames[0]?.code).toBe('hello_required');
 
-    const invalid = await rawSession(url, token, [
+    const invalid = await rawSession(url, await freshToken(), [
       hello('raw-2'),
       JSON.stringify({ v: 1, type: 'results', batchId: 'b', results: [{ ...result(), status: 'on fire' }] }),
     ]);
@@ -202,10 +208,10 @@ describe('ingest gateway under bad input', () => {
   });
 
   it('closes an oversized frame with 1009 and a batch over the limit with 1008', async () => {
-    const huge = await rawSession(url, token, [hello('raw-3'), Buffer.alloc(100 * 1024, 'a')]);
+    const huge = await rawSession(url, await freshToken(), [hello('raw-3'), Buffer.alloc(100 * 1024, 'a')]);
     expect(huge.code).toBe(1009);
     const many = Array.from({ length: 51 }, () => result());
-    const big = await rawSession(url, token, [
+    const big = await rawSession(url, await freshToken(), [
       hello('raw-4'),
       JSON.stringify({ v: 1, type: 'results', batchId: 'b', results: many }),
     ]);
@@ -215,6 +221,10 @@ describe('ingest gateway under bad input', () => {
   });
 
   it('takes the tenant from the token: a host-bound token cannot report for another host', async () => {
+    // The good agent's token was bound to "good-agent" at its first hello.
+    const sticky = await rawSession(url, token, [hello('impostor')]);
+    expect(sticky.code).toBe(1008);
+    expect(sticky.frames[0]?.message).toContain('may only report for host "good-agent"');
     const other = await rawSession(url, hostBoundToken, [hello('acme-web-01')]);
     expect(other.code).toBe(1008);
     expect(other.frames[0]).toMatchObject({ code: 'host_mismatch' });
@@ -225,8 +235,9 @@ describe('ingest gateway under bad input', () => {
   });
 
   it('survives a burst of random garbage from many sockets', async () => {
-    const garbage = Array.from({ length: 30 }, (_, i) =>
-      rawSession(url, token, [
+    const tokens = await Promise.all(Array.from({ length: 30 }, () => freshToken()));
+    const garbage = tokens.map((t, i) =>
+      rawSession(url, t, [
         hello(`noise-${i}`),
         Buffer.from(Array.from({ length: 200 }, () => Math.floor(Math.random() * 256))),
       ]),

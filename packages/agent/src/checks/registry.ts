@@ -17,7 +17,16 @@ import { memoryCheck } from './performance/memory/index.js';
 import { networkCheck } from './performance/network/index.js';
 import { serviceCheck } from './performance/service/index.js';
 import { tcpCheck } from './performance/tcp/index.js';
+import { accountsCheck } from './security/accounts/index.js';
+import { failedLoginsCheck } from './security/failed-logins/index.js';
+import { filePermissionsCheck } from './security/file-permissions/index.js';
+import { firewallCheck } from './security/firewall/index.js';
+import { listeningPortsCheck } from './security/listening-ports/index.js';
+import { rebootRequiredCheck } from './security/reboot-required/index.js';
+import { sshdCheck } from './security/sshd/index.js';
 import { tlsCertificateFileCheck } from './security/tls-certificate/index.js';
+import { tlsEndpointCheck } from './security/tls-endpoint/index.js';
+import { updatesCheck } from './security/updates/index.js';
 import type { CheckPlugin } from './types.js';
 
 // One line per check. No cast is needed: `run` is declared as a method, so its options parameter is
@@ -39,6 +48,15 @@ const plugins: readonly CheckPlugin[] = [
   borgCheck,
   restoreTestCheck,
   tlsCertificateFileCheck,
+  tlsEndpointCheck,
+  updatesCheck,
+  rebootRequiredCheck,
+  listeningPortsCheck,
+  sshdCheck,
+  accountsCheck,
+  filePermissionsCheck,
+  firewallCheck,
+  failedLoginsCheck,
   fingerprintCheck,
   nagiosCheck,
 ];

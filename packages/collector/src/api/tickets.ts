@@ -188,8 +188,10 @@ export function ticketRoutes(
     onChange?: (ticket: TicketTable, event: string) => void;
   },
 ): void {
-  const loadVisible = async (id: string, tenant: string | null): Promise<TicketTable> => {
-    const t = await getTicket(deps.db, id);
+  // `db` is the transaction when called inside one: SQLite has one connection, so a query outside the
+  // transaction would wait for it forever.
+  const loadVisible = async (id: string, tenant: string | null, db: Db = deps.db): Promise<TicketTable> => {
+    const t = await getTicket(db, id);
     // A client key gets the same answer for another tenant's ticket as for a missing one.
     if (!t || (tenant !== null && t.tenant_id !== tenant))
       throw new ApiError(404, 'ticket_not_found', `no ticket ${id}`);
@@ -258,7 +260,7 @@ export function ticketRoutes(
         const scope = scopeOf(req);
         const action = toAction(path, req.body ?? {});
         const updated = await deps.db.transaction().execute(async (trx) => {
-          const t = await loadVisible(req.params.id, scope.tenantId);
+          const t = await loadVisible(req.params.id, scope.tenantId, trx);
           try {
             return await act(trx, t, action, scope.actor, deps);
           } catch (err) {

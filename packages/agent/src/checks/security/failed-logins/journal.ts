@@ -1,0 +1,45 @@
+// Reads sshd's messages from the systemd journal between two instants.
+import { execFile } from 'node:child_process';
+
+/** `@<seconds>.<micro>`: journalctl's Unix time syntax, to the microsecond. */
+export function journalTime(ms: number): string {
+  return `@${(ms / 1000).toFixed(6)}`;
+}
+
+export function journalArgs(
+  units: readonly string[],
+  sinceMs: number | undefined,
+  untilMs: number,
+): string[] {
+  return [
+    '--quiet',
+    '--no-pager',
+    '--output=cat',
+    ...units.flatMap((unit) => ['-u', unit]),
+    ...(sinceMs === undefined ? [] : ['--since', journalTime(sinceMs)]),
+    '--until',
+    journalTime(untilMs),
+  ];
+}
+
+/** The messages (no prefix), one per line. Rejects with ENOENT when journalctl does not exist. */
+export function readJournal(
+  args: readonly string[],
+  signal: AbortSignal,
+  command = 'journalctl',
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { signal, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', SYSTEMD_PAGER: '' } },
+      (err, stdout, stderr) => {
+        if (err === null) return resolve(stdout);
+        const reason = stderr.trim().split('\n', 1)[0]?.trim();
+        reject(
+          reason ? Object.assign(new Error(reason), { code: (err as NodeJS.ErrnoException).code }) : err,
+        );
+      },
+    );
+  });
+}

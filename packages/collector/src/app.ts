@@ -9,8 +9,11 @@ import { requireApiKey } from './api/auth.js';
 import { credentialRoutes, enrollRoute } from './api/credentials.js';
 import { ApiError } from './api/errors.js';
 import { seriesRoutes } from './api/series.js';
+import { tenantRoutes } from './api/tenants.js';
 import { ticketRoutes } from './api/tickets.js';
 import type { CollectorConfig } from './config/load.js';
+import { NotificationDispatcher } from './connectors/outbox.js';
+import { createConnectors } from './connectors/registry.js';
 import { DedupeStage } from './ingest/dedupe.js';
 import { EvaluateStage } from './ingest/evaluate.js';
 import { IngestGateway } from './ingest/gateway.js';
@@ -23,7 +26,8 @@ import type { MetricsSink } from './sinks/types.js';
 import { openStore, type Store } from './store/open.js';
 import { pruneSeenResults } from './store/results.js';
 import { type CollectorTelemetry, collectorTelemetry } from './telemetry/metrics.js';
-import { roundTheClockDueTimes } from './tickets/due-times.js';
+import { ContractBook } from './tickets/contracts.js';
+import { outboxNotifier } from './tickets/notifier.js';
 import { type SweepEvent, sweep } from './tickets/sweeper.js';
 import { nocPage } from './web/page.js';
 
@@ -87,7 +91,13 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   });
   const db = store.db;
 
-  const dueTimes = roundTheClockDueTimes();
+  const contracts = new ContractBook(config.sla);
+  const dueTimes = contracts.dueTimes();
+  const connectors = createConnectors(config.connectors, now);
+  const notifier = outboxNotifier(
+    connectors.map((c) => c.name),
+    { newId, now },
+  );
   const pipeline = new IngestPipeline([
     new DedupeStage(db),
     new EvaluateStage(() => config.rules),
@@ -99,6 +109,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       reopenWindowMs: config.tickets.reopenWindowMs,
       staleAfterMs: config.tickets.silentAgentAfterMs,
       dueTimes,
+      notifier,
     }),
   ]);
   const gateway = new IngestGateway(
@@ -173,7 +184,8 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       enrollmentTtlMs: config.enrollmentTtlMs,
       disconnect: (tokenId, reason) => gateway.disconnectToken(tokenId, reason),
     });
-    ticketRoutes(api, { db, newId, now });
+    ticketRoutes(api, { db, newId, now, contracts, notifier });
+    tenantRoutes(api, { db });
     seriesRoutes(api, { sink, now });
   });
 
@@ -189,9 +201,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       db,
       now,
       newId,
-      atRiskShare: config.tickets.atRiskShare,
       silentAgentAfterMs: config.tickets.silentAgentAfterMs,
-      dueTimes,
+      contracts,
+      notifier,
     }).then((events) => {
       for (const e of events)
         sweepLog.info({ ticket: e.ticket.id, host: e.ticket.host, event: e.kind }, 'ticket event');
@@ -201,6 +213,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     runSweep().catch((err: Error) => sweepLog.error({ err: err.message }, 'ticket sweep failed'));
   }, config.tickets.sweepIntervalMs);
   sweeper.unref();
+  const dispatcher = new NotificationDispatcher({
+    db,
+    connectors,
+    now,
+    backoff: { minMs: 1000, maxMs: 300_000 },
+    log: log.child({ component: 'notify' }),
+  });
+  if (connectors.length > 0) dispatcher.start(1000);
   const maintenance = setInterval(() => {
     pruneSeenResults(db, new Date(now().getTime() - config.ingest.dedupeWindowMs)).catch((err: Error) =>
       log.error({ err: err.message }, 'pruning handled result ids failed'),
@@ -227,6 +247,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     async close() {
       clearInterval(maintenance);
       clearInterval(sweeper);
+      await dispatcher.stop();
       await gateway.close();
       await app.close();
       await sink.close();

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../store/open.js';
 import type { TicketEventTable, TicketTable } from '../store/schema.js';
 import { getTicket, listTickets, TICKET_SORTS, ticketTimeline } from '../store/tickets.js';
-import { type Action, act, SUPPORT_LEVELS, TransitionError } from '../tickets/workflow.js';
+import { type Action, act, SUPPORT_LEVELS, TransitionError, type WorkflowDeps } from '../tickets/workflow.js';
 import { scopeOf, tenantFilter } from './auth.js';
 import { ApiError } from './errors.js';
 
@@ -179,15 +179,7 @@ const split = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export function ticketRoutes(
-  app: FastifyInstance,
-  deps: {
-    db: Db;
-    newId: () => string;
-    now: () => Date;
-    onChange?: (ticket: TicketTable, event: string) => void;
-  },
-): void {
+export function ticketRoutes(app: FastifyInstance, deps: WorkflowDeps & { db: Db }): void {
   // `db` is the transaction when called inside one: SQLite has one connection, so a query outside the
   // transaction would wait for it forever.
   const loadVisible = async (id: string, tenant: string | null, db: Db = deps.db): Promise<TicketTable> => {
@@ -268,7 +260,6 @@ export function ticketRoutes(
             throw err;
           }
         });
-        deps.onChange?.(updated, action.kind);
         return ticketView(updated);
       },
     );

@@ -64,3 +64,27 @@ colour: blue
     expect(text).toContain('/colour');
   });
 });
+
+describe('tickets, SLA and connectors config', () => {
+  it('validates the default SLA contract and the connectors, naming bad keys', () => {
+    let err: CollectorConfigError | undefined;
+    try {
+      loadCollectorConfig(
+        configFile(`sla:
+  calendar: { kind: business, timeZone: Mars/Olympus, days: [1], hours: [{ from: "18:00", to: "09:00" }] }
+  response: { P1: 2h, P2: 6h, P3: 24h, P4: 3d }
+  resolution: { P1: 8h, P2: 24h, P3: 3d, P4: 10d }
+connectors:
+  - { kind: webhook, name: noc, url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef" }
+  - { kind: sms, name: x }
+`),
+      );
+    } catch (e) {
+      err = e as CollectorConfigError;
+    }
+    const text = err?.problems.join('\n') ?? '';
+    expect(text).toContain('/sla/calendar');
+    expect(text).toContain('/connectors/1/kind');
+    expect(text).not.toContain('/connectors/0');
+  });
+});

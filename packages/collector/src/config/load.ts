@@ -4,9 +4,13 @@ import { resolve } from 'node:path';
 import type { TObject, TSchema, TUnion } from '@sinclair/typebox';
 import { parseDuration, validate } from '@vigie/shared';
 import { parse } from 'yaml';
+import { type ConnectorConfig, ConnectorConfigSchema } from '../connectors/registry.js';
 import type { ConfirmationPolicy } from '../rules/confirmation.js';
 import type { ThresholdRule } from '../rules/thresholds.js';
+import type { SlaConfigError } from '../sla/config-error.js';
+import { createSlaContract } from '../sla/targets.js';
 import type { StoreConfig } from '../store/open.js';
+import { DEFAULT_CONTRACT } from '../tickets/contracts.js';
 import {
   type CollectorConfigInput,
   CollectorConfigSchema,
@@ -54,6 +58,9 @@ export interface CollectorConfig {
     sweepIntervalMs: number;
     atRiskShare: number;
   };
+  /** The default SLA contract for tenants without their own (validated). */
+  sla: unknown;
+  connectors: ConnectorConfig[];
   logLevel: string;
 }
 
@@ -96,6 +103,17 @@ export function loadCollectorConfig(
   if (input.store !== undefined) problems.push(...validateByKind(StoreSchema, input.store, '/store'));
   if (input.metrics !== undefined)
     problems.push(...validateByKind(MetricsSinkSchema, input.metrics, '/metrics'));
+  (input.connectors ?? []).forEach((c, i) => {
+    problems.push(...validateByKind(ConnectorConfigSchema, c, `/connectors/${i}`));
+  });
+  if (input.sla !== undefined) {
+    try {
+      createSlaContract(input.sla);
+    } catch (err) {
+      const found = (err as Partial<SlaConfigError>).problems ?? [(err as Error).message];
+      problems.push(...found.map((x) => `/sla${x.startsWith('/') ? '' : ': '}${x}`));
+    }
+  }
   const rest = { ...input, store: undefined, metrics: undefined };
   const checked = validate<CollectorConfigInput>(CollectorConfigSchema, JSON.parse(JSON.stringify(rest)));
   if (!checked.ok) problems.push(...checked.errors);
@@ -159,6 +177,8 @@ export function loadCollectorConfig(
       sweepIntervalMs: ms(input.tickets?.sweepInterval, 15_000),
       atRiskShare: input.tickets?.atRiskShare ?? 0.75,
     },
+    sla: input.sla ?? DEFAULT_CONTRACT,
+    connectors: (input.connectors ?? []) as ConnectorConfig[],
     logLevel: input.log?.level ?? 'info',
   };
   if (tlsProblems.length > 0) throw new CollectorConfigError(source, tlsProblems);

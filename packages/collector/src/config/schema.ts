@@ -130,6 +130,14 @@ export const CollectorConfigSchema = Type.Object(
       ),
     ),
     rules: Type.Optional(Type.Array(ThresholdRuleSchema)),
+    sla: Type.Optional(
+      Type.Unknown({
+        description: 'the default SLA contract (calendar, response, resolution, atRiskShare); see sla/',
+      }),
+    ),
+    connectors: Type.Optional(
+      Type.Array(Type.Unknown(), { description: 'webhook and pagerduty connectors' }),
+    ),
     tickets: Type.Optional(
       Type.Object(
         {

@@ -7,7 +7,8 @@ import { upsertAgent } from '../store/agents.js';
 import type { Store } from '../store/open.js';
 import { addTenant } from '../store/tenants.js';
 import { listTickets, ticketTimeline } from '../store/tickets.js';
-import { roundTheClockDueTimes } from '../tickets/due-times.js';
+import { ContractBook } from '../tickets/contracts.js';
+import { SILENT_NOTIFIER } from '../tickets/notifier.js';
 import { DedupeStage } from './dedupe.js';
 import { EvaluateStage } from './evaluate.js';
 import { PersistMetricsStage } from './persist-metrics.js';
@@ -65,7 +66,8 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
         policy,
         reopenWindowMs,
         staleAfterMs: 86_400_000,
-        dueTimes: roundTheClockDueTimes(),
+        dueTimes: new ContractBook().dueTimes(),
+        notifier: SILENT_NOTIFIER,
       }),
     ]);
     const result = (checkId: string, status: Status, metrics: Record<string, number> = {}): Result => {

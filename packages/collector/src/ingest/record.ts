@@ -6,14 +6,34 @@ import { type CheckMemory, type ConfirmationPolicy, INITIAL_MEMORY, observe } fr
 import { touchAgent } from '../store/agents.js';
 import type { Db } from '../store/open.js';
 import { getCheckState, markResultsSeen, saveCheckState } from '../store/results.js';
-import { type ApplyDeps, applyFlapping, applyStatus, type StatusChange } from '../tickets/apply.js';
+import {
+  type ApplyDeps,
+  applyFlapping,
+  applyStatus,
+  type StatusChange,
+  type TicketEffect,
+} from '../tickets/apply.js';
+import type { NotificationKind, Notifier } from '../tickets/notifier.js';
 import type { IngestBatch, Stage } from './pipeline.js';
+
+/** Which ticket effects are worth a notification (a plain repeat is not; a raised severity is). */
+const NOTIFY: Record<TicketEffect['kind'], NotificationKind | undefined> = {
+  opened: 'opened',
+  reopened: 'opened',
+  occurrence: 'updated',
+  flapping: 'updated',
+  resolved: 'resolved',
+};
 
 export class RecordStage implements Stage {
   readonly name = 'record';
   constructor(
     private readonly db: Db,
-    private readonly deps: ApplyDeps & { policy: ConfirmationPolicy; staleAfterMs: number },
+    private readonly deps: ApplyDeps & {
+      policy: ConfirmationPolicy;
+      staleAfterMs: number;
+      notifier: Notifier;
+    },
   ) {}
 
   async run(batch: IngestBatch): Promise<void> {
@@ -88,7 +108,12 @@ export class RecordStage implements Stage {
     } else if (t.memory.hard === 'ok' && (t.hardChanged || t.flapEnded)) {
       effects.push(await applyStatus(trx, { ...change, status: 'ok' }, this.deps));
     }
-    for (const e of effects) if (e) batch.effects.push(e);
+    for (const e of effects) {
+      if (!e) continue;
+      batch.effects.push(e);
+      const kind = NOTIFY[e.kind];
+      if (kind && (e.kind !== 'occurrence' || e.raised)) await this.deps.notifier.notify(trx, e.ticket, kind);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // Schema migrations, written once with Kysely's schema builder so both dialects get the same tables.
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { connectorsMigration } from '../connectors/deliveries.js';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': {
@@ -185,6 +186,15 @@ const migrations: Record<string, Migration> = {
         .on('tickets')
         .columns(['dedup_key', 'resolved_at'])
         .execute();
+    },
+  },
+  '0004_sla_pauses_and_notifications': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('tickets')
+        .addColumn('pauses', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await connectorsMigration.up(db);
     },
   },
 };

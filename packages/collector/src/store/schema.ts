@@ -93,6 +93,8 @@ export interface TicketTable {
   reopened?: number;
   waiting_since?: string | null;
   paused_ms?: number;
+  /** Finished waits for the client, JSON [{from, to}]: the SLA clock does not run during them. */
+  pauses?: string;
 }
 
 export interface TicketEventTable {

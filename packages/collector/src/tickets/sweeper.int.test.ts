@@ -8,7 +8,8 @@ import type { TicketTable } from '../store/schema.js';
 import { addTenant } from '../store/tenants.js';
 import { getTicket, listTickets, ticketTimeline } from '../store/tickets.js';
 import { applyStatus, type StatusChange } from './apply.js';
-import { roundTheClockDueTimes } from './due-times.js';
+import { ContractBook } from './contracts.js';
+import type { Notifier } from './notifier.js';
 import { sweep } from './sweeper.js';
 import { act } from './workflow.js';
 
@@ -39,7 +40,14 @@ describe.each(DIALECTS)('ticket sweeper on %s', (dialect) => {
         agent: { host, environment: 'production', application: 'shop', version: 't' },
         now: now(),
       });
-    const deps = { newId, now, reopenWindowMs: 0, dueTimes: roundTheClockDueTimes() };
+    const contracts = new ContractBook();
+    const notified: string[] = [];
+    const notifier: Notifier = {
+      notify: async (_db, t, kind) => {
+        notified.push(`${kind}:${t.check_id}`);
+      },
+    };
+    const deps = { newId, now, reopenWindowMs: 0, dueTimes: contracts.dueTimes(), contracts, notifier };
     const fail = async (host: string, checkId: string): Promise<TicketTable> => {
       const change: StatusChange = {
         tenantId: 'acme',
@@ -58,23 +66,15 @@ describe.each(DIALECTS)('ticket sweeper on %s', (dialect) => {
       if (!e || !('ticket' in e)) throw new Error('no ticket');
       return e.ticket;
     };
-    const run = () =>
-      sweep({
-        db: store.db,
-        now,
-        newId,
-        atRiskShare: 0.75,
-        silentAgentAfterMs: 5 * MIN,
-        dueTimes: roundTheClockDueTimes(),
-      });
-    return { store, now, advance, newId, agent, fail, run, deps };
+    const run = () => sweep({ db: store.db, now, newId, silentAgentAfterMs: 5 * MIN, contracts, notifier });
+    return { store, now, advance, newId, agent, fail, run, deps, notified };
   }
 
   const kinds = async (store: Store, id: string) =>
     (await ticketTimeline(store.db, id)).map((e) => `${e.kind}:${e.actor}`);
 
   it('flags a P1 at risk at 75% of its 2 h response target, escalates it N1 -> N2, then N3 on breach', async () => {
-    const { store, advance, agent, fail, run } = await setup();
+    const { store, advance, agent, fail, run, notified } = await setup();
     await agent('web-01');
     const t = await fail('web-01', 'db');
     expect(t.priority).toBe('P1');
@@ -103,6 +103,34 @@ describe.each(DIALECTS)('ticket sweeper on %s', (dialect) => {
       'sla_breached:vigie',
       'escalated:vigie',
     ]);
+    expect(notified).toEqual(['at_risk:db', 'escalated:db', 'breached:db', 'escalated:db']);
+  });
+
+  it('computes due times in covered time of the tenant contract: business hours, weekends and holidays', async () => {
+    const { store, agent, fail } = await setup();
+    await store.db
+      .updateTable('tenants')
+      .set({
+        contract: JSON.stringify({
+          calendar: {
+            kind: 'business',
+            timeZone: 'Europe/Paris',
+            days: [1, 2, 3, 4, 5],
+            hours: [{ from: '09:00', to: '18:00' }],
+            holidays: { country: 'FR' },
+          },
+          response: { P1: '2h', P2: '6h', P3: '24h', P4: '72h' },
+          resolution: { P1: '8h', P2: '24h', P3: '72h', P4: '240h' },
+        }),
+      })
+      .where('id', '=', 'acme')
+      .execute();
+    await agent('web-01');
+    // The clock of this test stands on Monday 30 Nov 2026, 09:00 in Paris: a P1 is due at 11:00 local.
+    const t = await fail('web-01', 'db');
+    expect(t.response_due_at).toBe('2026-11-30T10:00:00.000Z');
+    // 8 covered hours: Monday 09:00 -> 17:00 local.
+    expect(t.resolution_due_at).toBe('2026-11-30T16:00:00.000Z');
   });
 
   it('an acknowledged ticket meets its response target: no breach, no escalation', async () => {

@@ -4,10 +4,11 @@
 import type { Db } from '../store/open.js';
 import type { AgentTable, TicketTable } from '../store/schema.js';
 import { findOpenTicket, insertTicket, updateTicket } from '../store/tickets.js';
-import { type DueTimes, SYSTEM_ACTOR, timelineEvent } from './apply.js';
+import { SYSTEM_ACTOR, timelineEvent } from './apply.js';
+import { type ContractBook, clockOf } from './contracts.js';
 import { dedupKey } from './lifecycle.js';
+import type { Notifier } from './notifier.js';
 import { priorityFor } from './priority.js';
-import { slaFlags, slaState } from './sla-state.js';
 import { SUPPORT_LEVELS, type SupportLevel } from './workflow.js';
 
 export const AGENT_CHECK_ID = 'agent';
@@ -16,9 +17,9 @@ export interface SweepDeps {
   db: Db;
   now: () => Date;
   newId: () => string;
-  atRiskShare: number;
   silentAgentAfterMs: number;
-  dueTimes: DueTimes;
+  contracts: ContractBook;
+  notifier: Notifier;
 }
 
 export interface SweepEvent {
@@ -43,19 +44,35 @@ export async function sweep(deps: SweepDeps): Promise<SweepEvent[]> {
 
 async function slaPass(deps: SweepDeps, t: TicketTable, events: SweepEvent[]): Promise<void> {
   const now = deps.now();
-  const state = slaState(t, now, deps.atRiskShare);
+  const contract = await deps.contracts.forTenant(deps.db, t.tenant_id);
+  const state = clockOf(contract, t).state(now, {
+    acknowledgedAt: t.acknowledged_at ? new Date(t.acknowledged_at) : undefined,
+    resolvedAt: t.resolved_at ? new Date(t.resolved_at) : undefined,
+  });
   const before = new Set((t.sla_flags ?? '').split(',').filter(Boolean));
-  const flags = slaFlags(state);
-  // Breaches stay recorded even when the target is met later.
-  for (const f of before) if (f.endsWith('_breached') && !flags.includes(f)) flags.push(f);
+  const flags: string[] = [];
+  for (const [name, s] of [
+    ['response', state.response],
+    ['resolution', state.resolution],
+  ] as const) {
+    if (s.atRisk) flags.push(`${name}_at_risk`);
+    // Breaches stay recorded even when the target is met later.
+    if (s.breached || before.has(`${name}_breached`)) flags.push(`${name}_breached`);
+  }
   const added = flags.filter((f) => !before.has(f));
   if (added.length === 0 && flags.length === before.size) return;
   const changes: Partial<TicketTable> = { sla_flags: flags.sort().join(','), updated_at: now.toISOString() };
   for (const f of added) {
     const [targetName, what] = f.split('_') as [string, string];
     const kind = what === 'at' ? 'sla_at_risk' : 'sla_breached';
-    const due = targetName === 'response' ? t.response_due_at : t.resolution_due_at;
-    await timelineEvent(deps.db, deps, t.id, kind, SYSTEM_ACTOR, { target: targetName, due });
+    const due = targetName === 'response' ? state.response.due : state.resolution.due;
+    await timelineEvent(deps.db, deps, t.id, kind, SYSTEM_ACTOR, {
+      target: targetName,
+      due: due.toISOString(),
+    });
+    await deps.notifier.notify(deps.db, t, kind === 'sla_at_risk' ? 'at_risk' : 'breached', {
+      target: targetName,
+    });
     events.push({ kind, ticket: t });
   }
   // Escalate when the response target is at risk (or breached) and nobody has acknowledged.
@@ -72,6 +89,7 @@ async function slaPass(deps: SweepDeps, t: TicketTable, events: SweepEvent[]): P
         : 'response target at risk without acknowledgement',
     });
     events.push({ kind: 'escalated', ticket: { ...t, support_level: to } });
+    await deps.notifier.notify(deps.db, { ...t, support_level: to }, 'escalated', { automatic: true });
   }
   await updateTicket(deps.db, t.id, changes);
 }
@@ -87,7 +105,11 @@ async function silentAgents(deps: SweepDeps, events: SweepEvent[]): Promise<Set<
     const open = await findOpenTicket(deps.db, key);
     if (a.last_seen < cutoff) {
       silent.add(`${a.tenant_id}/${a.host}`);
-      if (!open) events.push({ kind: 'agent_unreachable', ticket: await openUnreachable(deps, a, key) });
+      if (!open) {
+        const ticket = await openUnreachable(deps, a, key);
+        await deps.notifier.notify(deps.db, ticket, 'opened', { reason: 'agent unreachable' });
+        events.push({ kind: 'agent_unreachable', ticket });
+      }
     } else if (open && open.kind === 'agent_unreachable') {
       const at = now.toISOString();
       await updateTicket(deps.db, open.id, { status: 'resolved', resolved_at: a.last_seen, updated_at: at });
@@ -104,7 +126,7 @@ async function silentAgents(deps: SweepDeps, events: SweepEvent[]): Promise<Set<
 async function openUnreachable(deps: SweepDeps, a: AgentTable, key: string): Promise<TicketTable> {
   const now = deps.now();
   const priority = priorityFor('critical', a.environment);
-  const due = await deps.dueTimes(deps.db, a.tenant_id, priority, now);
+  const due = await deps.contracts.dueTimes()(deps.db, a.tenant_id, priority, now);
   const ticket: TicketTable = {
     id: deps.newId(),
     tenant_id: a.tenant_id,

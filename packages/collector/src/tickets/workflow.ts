@@ -5,6 +5,8 @@ import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
 import { getTicket, updateTicket } from '../store/tickets.js';
 import { timelineEvent } from './apply.js';
+import { type ContractBook, clockOf } from './contracts.js';
+import type { NotificationKind, Notifier } from './notifier.js';
 
 export const TICKET_STATUSES = [
   'open',
@@ -54,7 +56,16 @@ export class TransitionError extends Error {
 export interface WorkflowDeps {
   newId: () => string;
   now: () => Date;
+  contracts: ContractBook;
+  notifier: Notifier;
 }
+
+const NOTIFIED: Partial<Record<Action['kind'], NotificationKind>> = {
+  acknowledge: 'acknowledged',
+  resolve: 'resolved',
+  close: 'closed',
+  escalate: 'escalated',
+};
 
 /** Applies an action in the caller's transaction; returns the updated ticket. */
 export async function act(
@@ -79,7 +90,7 @@ export async function act(
       break;
     case 'start':
       Object.assign(changes, { status: 'in_progress', acknowledged_at: ticket.acknowledged_at ?? at });
-      if (status === 'waiting') Object.assign(changes, resumeChanges(ticket, now));
+      if (status === 'waiting') Object.assign(changes, await resumeChanges(db, ticket, now, deps));
       break;
     case 'assign':
       Object.assign(changes, { assignee: action.assignee, acknowledged_at: ticket.acknowledged_at ?? at });
@@ -93,11 +104,11 @@ export async function act(
       if (action.reason) details.reason = action.reason;
       break;
     case 'resume':
-      Object.assign(changes, { status: 'in_progress', ...resumeChanges(ticket, now) });
+      Object.assign(changes, { status: 'in_progress', ...(await resumeChanges(db, ticket, now, deps)) });
       break;
     case 'resolve':
       Object.assign(changes, { status: 'resolved', resolved_at: at });
-      if (status === 'waiting') Object.assign(changes, resumeChanges(ticket, now));
+      if (status === 'waiting') Object.assign(changes, await resumeChanges(db, ticket, now, deps));
       if (action.comment) details.comment = action.comment;
       break;
     case 'close':
@@ -132,19 +143,36 @@ export async function act(
     escalate: 'escalated',
   }[action.kind];
   await timelineEvent(db, deps, ticket.id, kind, actor, { ...details, status: changes.status ?? status });
-  return (await getTicket(db, ticket.id)) as TicketTable;
+  const updated = (await getTicket(db, ticket.id)) as TicketTable;
+  const notification = NOTIFIED[action.kind];
+  if (notification) await deps.notifier.notify(db, updated, notification, { actor, ...details });
+  return updated;
 }
 
-/** Leaving "waiting for client": the pause is added to the paused time and pushes the due times back. */
-function resumeChanges(ticket: TicketTable, now: Date): Partial<TicketTable> {
-  const since = ticket.waiting_since ? Date.parse(ticket.waiting_since) : now.getTime();
-  const paused = Math.max(0, now.getTime() - since);
-  const push = (iso: string | null | undefined) =>
-    iso ? new Date(Date.parse(iso) + paused).toISOString() : iso;
+/**
+ * Leaving "waiting for client": the wait becomes a pause of the SLA clock, and the due times are computed again
+ * from the contract, so they move by the covered time spent waiting (not by wall-clock time).
+ */
+async function resumeChanges(
+  db: Db,
+  ticket: TicketTable,
+  now: Date,
+  deps: WorkflowDeps,
+): Promise<Partial<TicketTable>> {
+  const since = ticket.waiting_since ?? now.toISOString();
+  const pauses = [
+    ...(JSON.parse(ticket.pauses ?? '[]') as Array<{ from: string; to: string }>),
+    { from: since, to: now.toISOString() },
+  ];
+  const resumed: TicketTable = { ...ticket, waiting_since: null, pauses: JSON.stringify(pauses) };
+  const clock = clockOf(await deps.contracts.forTenant(db, ticket.tenant_id), resumed);
   return {
     waiting_since: null,
-    paused_ms: (ticket.paused_ms ?? 0) + paused,
-    response_due_at: ticket.acknowledged_at ? ticket.response_due_at : push(ticket.response_due_at),
-    resolution_due_at: push(ticket.resolution_due_at),
+    pauses: resumed.pauses,
+    paused_ms: (ticket.paused_ms ?? 0) + Math.max(0, now.getTime() - Date.parse(since)),
+    response_due_at: ticket.acknowledged_at
+      ? ticket.response_due_at
+      : (clock.responseDue?.toISOString() ?? null),
+    resolution_due_at: clock.resolutionDue?.toISOString() ?? null,
   };
 }

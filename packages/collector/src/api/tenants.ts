@@ -1,0 +1,69 @@
+// Tenants and their contracts: a provider key reads and sets each tenant's SLA contract (coverage calendar,
+// response and resolution targets); a client key reads its own.
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { SlaConfigError } from '../sla/config-error.js';
+import { createSlaContract } from '../sla/targets.js';
+import type { Db } from '../store/open.js';
+import { getTenant, listTenants } from '../store/tenants.js';
+import { scopeOf } from './auth.js';
+import { ApiError } from './errors.js';
+
+const TenantSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  createdAt: Type.String(),
+  contract: Type.Union([Type.Unknown(), Type.Null()], {
+    description: 'null: the collector default contract',
+  }),
+});
+const Params = Type.Object({ id: Type.String() });
+
+export function tenantRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  app.get(
+    '/api/tenants',
+    { schema: { tags: ['tenants'], response: { 200: Type.Array(TenantSchema) } } },
+    async (req) => {
+      const scope = scopeOf(req);
+      const rows = await listTenants(deps.db);
+      return rows
+        .filter((t) => scope.tenantId === null || t.id === scope.tenantId)
+        .map((t) => ({
+          id: t.id,
+          name: t.name,
+          createdAt: t.created_at,
+          contract: t.contract ? (JSON.parse(t.contract) as unknown) : null,
+        }));
+    },
+  );
+
+  app.put<{ Params: Static<typeof Params>; Body: unknown }>(
+    '/api/tenants/:id/contract',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: "Set a tenant's SLA contract (provider key)",
+        params: Params,
+        body: Type.Unknown({
+          description: '{ calendar, response: {P1..P4}, resolution: {P1..P4}, atRiskShare? }',
+        }),
+        response: { 200: TenantSchema },
+      },
+    },
+    async (req) => {
+      if (scopeOf(req).tenantId !== null)
+        throw new ApiError(403, 'provider_key_required', 'only a provider key sets contracts');
+      const tenant = await getTenant(deps.db, req.params.id);
+      if (!tenant) throw new ApiError(404, 'tenant_not_found', `no tenant ${req.params.id}`);
+      try {
+        createSlaContract(req.body);
+      } catch (err) {
+        const problems = (err as SlaConfigError).problems ?? [(err as Error).message];
+        throw new ApiError(400, 'invalid_contract', problems.join('; '));
+      }
+      const contract = JSON.stringify(req.body);
+      await deps.db.updateTable('tenants').set({ contract }).where('id', '=', tenant.id).execute();
+      return { id: tenant.id, name: tenant.name, createdAt: tenant.created_at, contract: req.body };
+    },
+  );
+}

@@ -1,0 +1,86 @@
+// What the collector tells external systems about tickets, and the one interface every outbound connector has.
+import { type Static, Type } from '@sinclair/typebox';
+
+export const NOTIFICATION_KINDS = [
+  'opened',
+  'updated',
+  'escalated',
+  'acknowledged',
+  'resolved',
+  'closed',
+  'breached',
+  'at_risk',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
+
+export const TicketNotificationSchema = Type.Object(
+  {
+    eventId: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'unique per event: receivers dedupe on it',
+    }),
+    kind: Type.Union(
+      NOTIFICATION_KINDS.map((k) => Type.Literal(k)),
+      { description: NOTIFICATION_KINDS.join(' | ') },
+    ),
+    ticket: Type.Object(
+      {
+        id: Text(200),
+        dedupKey: Text(1000),
+        tenant: Text(200),
+        host: Text(300),
+        checkId: Text(200),
+        title: Type.String({ maxLength: 2000 }),
+        severity: Text(40),
+        priority: Text(40),
+        status: Text(40),
+        supportLevel: Text(40),
+        openedAt: Type.String({ format: 'date-time' }),
+        url: Type.Optional(Type.String({ pattern: '^https?://' })),
+      },
+      { additionalProperties: false },
+    ),
+    at: Type.String({ format: 'date-time' }),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type TicketNotification = Static<typeof TicketNotificationSchema>;
+
+/** Sends one notification to one external system; throws a DeliveryError when it was not accepted. */
+export interface Connector {
+  /** Unique among the configured connectors: deliveries are recorded per (event, connector name). */
+  readonly name: string;
+  send(n: TicketNotification, signal: AbortSignal): Promise<void>;
+}
+
+/** Why a send failed, and whether sending the same notification again later may succeed. */
+export class DeliveryError extends Error {
+  readonly retryable: boolean;
+  /** The HTTP status, when the receiver answered. */
+  readonly status: number | undefined;
+  /** How long the receiver asked us to wait (a `Retry-After` header), when it did. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    options: { retryable: boolean; status?: number; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DeliveryError';
+    this.retryable = options.retryable;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * Whether an HTTP error status is worth retrying: timeouts (408), rate limits (429) and server errors (5xx) are
+ * transient; any other 4xx means the request itself is wrong and will be refused again.
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}

@@ -6,3 +6,4 @@ export { createAgentToken, createApiKey, revokeAgentToken } from './store/creden
 export { createEnrollment, redeemEnrollment } from './store/enrollments.js';
 export { openStore, type Store, type StoreConfig } from './store/open.js';
 export { addTenant } from './store/tenants.js';
+export { verifySignature } from './connectors/webhook/signature.js';

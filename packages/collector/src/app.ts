@@ -25,10 +25,12 @@ import { SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
 import { openStore, type Store } from './store/open.js';
 import { pruneSeenResults } from './store/results.js';
+import type { TicketTable } from './store/schema.js';
 import { type CollectorTelemetry, collectorTelemetry } from './telemetry/metrics.js';
 import { ContractBook } from './tickets/contracts.js';
 import { outboxNotifier } from './tickets/notifier.js';
 import { type SweepEvent, sweep } from './tickets/sweeper.js';
+import { TicketTelemetry } from './tickets/telemetry.js';
 import { nocPage } from './web/page.js';
 
 export interface CollectorDeps {
@@ -68,6 +70,24 @@ function createHttpServer(config: CollectorConfig, log: Logger): FastifyInstance
   return Fastify({ loggerInstance, bodyLimit: 1024 * 1024, https }) as unknown as FastifyInstance;
 }
 
+const ACTION_EVENT: Record<string, string> = {
+  acknowledge: 'acknowledged',
+  start: 'started',
+  assign: 'assigned',
+  wait: 'waiting_for_client',
+  resume: 'resumed',
+  resolve: 'resolved',
+  close: 'closed',
+  escalate: 'escalated',
+};
+const SWEEP_EVENT: Record<SweepEvent['kind'], string> = {
+  sla_at_risk: 'at_risk',
+  sla_breached: 'breached',
+  escalated: 'escalated',
+  agent_unreachable: 'opened',
+  agent_back: 'resolved',
+};
+
 export async function buildCollector(config: CollectorConfig, deps: CollectorDeps): Promise<Collector> {
   const now = deps.now ?? (() => new Date());
   const newId = createIdGenerator(() => now().getTime());
@@ -91,6 +111,11 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   });
   const db = store.db;
 
+  const ticketTelemetry = new TicketTelemetry(sink, log.child({ component: 'ticket-telemetry' }));
+  /** Every ticket event, wherever it comes from: figures for the dashboards (and the live page). */
+  const ticketEvent = (t: TicketTable, kind: string) => {
+    void ticketTelemetry.event(t, kind, now());
+  };
   const contracts = new ContractBook(config.sla);
   const dueTimes = contracts.dueTimes();
   const connectors = createConnectors(config.connectors, now);
@@ -122,7 +147,27 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       revocationCheckMs: config.ingest.revocationCheckMs,
       requireClientCertificate: config.tls?.requireClientCertificate ?? false,
     },
-    { db, pipeline, log: log.child({ component: 'ingest' }), telemetry, now, newId },
+    {
+      db,
+      pipeline,
+      log: log.child({ component: 'ingest' }),
+      telemetry,
+      now,
+      newId,
+      onEffects: (effects) => {
+        for (const e of effects) {
+          const kind =
+            e.kind === 'reopened'
+              ? 'opened'
+              : e.kind === 'occurrence'
+                ? e.raised
+                  ? 'severity_raised'
+                  : ''
+                : e.kind;
+          if (kind) ticketEvent(e.ticket, kind);
+        }
+      },
+    },
   );
 
   const app = createHttpServer(config, log);
@@ -184,7 +229,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       enrollmentTtlMs: config.enrollmentTtlMs,
       disconnect: (tokenId, reason) => gateway.disconnectToken(tokenId, reason),
     });
-    ticketRoutes(api, { db, newId, now, contracts, notifier });
+    ticketRoutes(api, {
+      db,
+      newId,
+      now,
+      contracts,
+      notifier,
+      onAction: (t, action) => ticketEvent(t, ACTION_EVENT[action] ?? action),
+    });
     tenantRoutes(api, { db });
     seriesRoutes(api, { sink, now });
   });
@@ -204,9 +256,12 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       silentAgentAfterMs: config.tickets.silentAgentAfterMs,
       contracts,
       notifier,
-    }).then((events) => {
-      for (const e of events)
+    }).then(async (events) => {
+      for (const e of events) {
         sweepLog.info({ ticket: e.ticket.id, host: e.ticket.host, event: e.kind }, 'ticket event');
+        ticketEvent(e.ticket, SWEEP_EVENT[e.kind]);
+      }
+      await ticketTelemetry.snapshot(db, now(), config.tickets.silentAgentAfterMs);
       return events;
     });
   const sweeper = setInterval(() => {

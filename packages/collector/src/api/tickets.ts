@@ -179,7 +179,10 @@ const split = (v: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export function ticketRoutes(app: FastifyInstance, deps: WorkflowDeps & { db: Db }): void {
+export function ticketRoutes(
+  app: FastifyInstance,
+  deps: WorkflowDeps & { db: Db; onAction?: (ticket: TicketTable, action: string) => void },
+): void {
   // `db` is the transaction when called inside one: SQLite has one connection, so a query outside the
   // transaction would wait for it forever.
   const loadVisible = async (id: string, tenant: string | null, db: Db = deps.db): Promise<TicketTable> => {
@@ -260,6 +263,7 @@ export function ticketRoutes(app: FastifyInstance, deps: WorkflowDeps & { db: Db
             throw err;
           }
         });
+        deps.onAction?.(updated, action.kind);
         return ticketView(updated);
       },
     );

@@ -24,6 +24,7 @@ import { insertAgentEvent } from '../store/events.js';
 import type { Db } from '../store/open.js';
 import type { AgentTokenTable } from '../store/schema.js';
 import type { CollectorTelemetry } from '../telemetry/metrics.js';
+import type { TicketEffect } from '../tickets/apply.js';
 import { authenticateAgent } from './authenticate.js';
 import { type AgentSession, type IngestPipeline, newBatch, StageError } from './pipeline.js';
 
@@ -41,6 +42,8 @@ export interface GatewayOptions {
 }
 
 export interface GatewayDeps {
+  /** Told about the ticket effects of each handled batch (after its transaction committed). */
+  onEffects?: (effects: readonly TicketEffect[], host: string, tenant: string) => void;
   db: Db;
   pipeline: IngestPipeline;
   log: Logger;
@@ -318,6 +321,7 @@ export class IngestGateway {
         if (e.kind === 'opened') t.ticketsOpened();
         if (e.kind === 'resolved') t.ticketsResolved();
       }
+      this.deps.onEffects?.(batch.effects, session.host, session.tenantId);
       this.send(conn, {
         v: PROTOCOL_VERSION,
         type: 'ack',

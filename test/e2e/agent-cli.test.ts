@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Result } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
-import { AGENT_CLI } from '../support/process.js';
+import { AGENT_CLI, ROOT } from '../support/process.js';
 
 const exec = promisify(execFile);
 
@@ -31,9 +31,18 @@ describe('vigie-agent', () => {
       'filesystem',
       'disk-io',
       'network',
+      'failed-logins',
+      'firewall',
+      'accounts',
+      'sshd',
+      'reboot',
+      'updates',
       'fingerprint',
     ]);
-    expect(results.every((r) => r.status !== 'unknown')).toBe(true);
+    // Performance and drift measure on any host; security checks may lack a tool or a privilege (unknown).
+    const perf = results.filter((r) => r.category !== 'security');
+    expect(perf.every((r) => r.status !== 'unknown')).toBe(true);
+    for (const r of results) expect(r.message.length).toBeGreaterThan(0);
     const fs = results.find((r) => r.checkId === 'filesystem') as Result;
     expect(fs).toMatchObject({ type: 'filesystem', category: 'performance' });
     expect(['ok', 'warning', 'critical']).toContain(fs.status);
@@ -52,6 +61,21 @@ describe('vigie-agent', () => {
   it('checks lists the checks with their schedules', async () => {
     const { stdout } = await agent(['checks']);
     expect(stdout).toMatch(/filesystem\s+filesystem\s+performance\s+10 \* \* \* \* \*/);
+  });
+
+  it('the documented sample config is valid and covers every check type', async () => {
+    const sample = join(ROOT, 'packages/agent/config/sample-agent.yaml');
+    const r = await agent(['validate', '--config', sample]);
+    expect(r.stdout).toContain('valid');
+    const listed = await agent(['checks', '--config', sample]);
+    const types = new Set(
+      listed.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[1]),
+    );
+    const { checkTypes } = await import('../../packages/agent/src/checks/registry.js');
+    expect([...types].sort()).toEqual(checkTypes());
   });
 
   it('validate explains each error by key path and exits 78', async () => {

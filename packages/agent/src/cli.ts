@@ -8,7 +8,6 @@ import { getCheck } from './checks/registry.js';
 import { DEFAULT_CONFIG_YAML } from './config/default.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
-import { enroll } from './enroll.js';
 import { runAllOnce } from './scheduler.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -83,6 +82,8 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const ca = values.ca ? readFileSync(values.ca, 'utf8') : config.collector?.tls.ca;
+      // Loaded only for this command: undici is not needed by a running agent otherwise.
+      const { enroll } = await import('./enroll.js');
       const r = await enroll({ url, enrollmentToken: values.token, host: config.host.name, out, ca });
       process.stdout.write(
         `enrolled as host ${r.host} of tenant ${r.tenant}; credential written to ${r.file} (mode 0600)\n`,

@@ -21,6 +21,12 @@ describe('agent config', () => {
       'filesystem',
       'disk-io',
       'network',
+      'failed-logins',
+      'firewall',
+      'accounts',
+      'sshd-config',
+      'reboot-required',
+      'package-updates',
       'fingerprint',
     ]);
     expect(c.host.name.length).toBeGreaterThan(0);

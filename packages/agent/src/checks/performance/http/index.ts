@@ -6,7 +6,7 @@ import { type CheckContext, type CheckOutcome, defineCheck } from '../../types.j
 import { soonestExpiry } from './certificate.js';
 import { classifyRequestError } from './errors.js';
 import { HTTP_DEFAULTS, type HttpOptions, HttpOptionsSchema } from './options.js';
-import { type ProbeResponse, probe } from './probe.js';
+import type { ProbeResponse } from './probe.js';
 import { type HttpAnswer, type HttpExpectations, judgeHttp } from './verdict.js';
 
 export const httpCheck = defineCheck({
@@ -68,6 +68,8 @@ async function ask(
   ctx: CheckContext,
 ): Promise<ProbeResponse | CheckOutcome> {
   try {
+    // undici is loaded on the first HTTP check, not at agent start: it costs ~20 MB of resident memory.
+    const { probe } = await import('./probe.js');
     return await probe({
       url,
       method: options.method ?? HTTP_DEFAULTS.method,

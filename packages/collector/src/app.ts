@@ -14,6 +14,8 @@ import { ticketRoutes } from './api/tickets.js';
 import type { CollectorConfig } from './config/load.js';
 import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
+import { registerDriftRoutes } from './drift/routes.js';
+import { DriftSync, parityPoints } from './drift/service.js';
 import { DedupeStage } from './ingest/dedupe.js';
 import { EvaluateStage } from './ingest/evaluate.js';
 import { IngestGateway } from './ingest/gateway.js';
@@ -137,6 +139,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       notifier,
     }),
   ]);
+  const drift = new DriftSync({
+    db,
+    newId,
+    now,
+    reopenWindowMs: config.tickets.reopenWindowMs,
+    dueTimes,
+    notifier,
+  });
   const gateway = new IngestGateway(
     {
       path: '/ingest',
@@ -154,6 +164,19 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       telemetry,
       now,
       newId,
+      onSnapshotStored: (s) => {
+        drift
+          .snapshotStored({ tenantId: s.tenantId, host: s.host, application: s.application })
+          .then(async (o) => {
+            if (o.report) await sink.write(parityPoints(o.report));
+            for (const t of o.tickets) {
+              if (t.effect && 'ticket' in t.effect) {
+                ticketEvent(t.effect.ticket, t.effect.kind === 'resolved' ? 'resolved' : 'opened');
+              }
+            }
+          })
+          .catch((err: Error) => log.error({ err: err.message, host: s.host }, 'drift sync failed'));
+      },
       onEffects: (effects) => {
         for (const e of effects) {
           const kind =
@@ -238,6 +261,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       onAction: (t, action) => ticketEvent(t, ACTION_EVENT[action] ?? action),
     });
     tenantRoutes(api, { db });
+    registerDriftRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
   });
 

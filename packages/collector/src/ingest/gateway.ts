@@ -17,6 +17,7 @@ import {
 } from '@vigie/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { encodeSnapshotItems } from '../drift/snapshots.js';
 import { upsertAgent } from '../store/agents.js';
 import { bindTokenHost, revokedTokenIds } from '../store/credentials.js';
 import { insertSnapshot } from '../store/drift.js';
@@ -44,6 +45,8 @@ export interface GatewayOptions {
 export interface GatewayDeps {
   /** Told about the ticket effects of each handled batch (after its transaction committed). */
   onEffects?: (effects: readonly TicketEffect[], host: string, tenant: string) => void;
+  /** Told when a new (not replayed) drift snapshot is stored, after its ack. */
+  onSnapshotStored?: (session: AgentSession) => void;
   db: Db;
   pipeline: IngestPipeline;
   log: Logger;
@@ -351,23 +354,24 @@ export class IngestGateway {
 
   private async onSnapshot(conn: Connection, session: AgentSession, msg: DriftSnapshot): Promise<void> {
     try {
-      await insertSnapshot(this.deps.db, {
+      const stored = await insertSnapshot(this.deps.db, {
         id: `${session.tenantId}:${msg.snapshotId}`,
         tenant_id: session.tenantId,
         host: session.host,
         check_id: msg.checkId,
         taken_at: msg.takenAt,
         full: msg.full ? 1 : 0,
-        items: JSON.stringify(msg.items),
+        items: encodeSnapshotItems(msg),
         received_at: this.deps.now().toISOString(),
       });
       this.send(conn, {
         v: PROTOCOL_VERSION,
         type: 'ack',
         batchId: msg.snapshotId,
-        accepted: 1,
-        duplicates: 0,
+        accepted: stored ? 1 : 0,
+        duplicates: stored ? 0 : 1,
       });
+      if (stored) this.deps.onSnapshotStored?.(session);
     } catch (err) {
       this.deps.log.error({ host: session.host, err: (err as Error).message }, 'snapshot not stored');
       this.send(conn, {

@@ -1,6 +1,7 @@
 // Schema migrations, written once with Kysely's schema builder so both dialects get the same tables.
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { connectorsMigration } from '../connectors/deliveries.js';
+import { driftMigration } from '../drift/migration.js';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': {
@@ -197,6 +198,7 @@ const migrations: Record<string, Migration> = {
       await connectorsMigration.up(db);
     },
   },
+  '0005_drift': driftMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -207,6 +207,23 @@ describe('ingest gateway under bad input', () => {
     await goodAgentStillDelivers();
   });
 
+  it('asks for a full drift snapshot when a delta arrives without its base', async () => {
+    const delta = JSON.stringify({
+      v: 1,
+      type: 'drift.snapshot',
+      snapshotId: 'snap-2',
+      checkId: 'fingerprint',
+      takenAt: new Date().toISOString(),
+      full: false,
+      baseSnapshotId: 'snap-1',
+      items: { 'os.kernel': '6.1.0' },
+      removed: [],
+    });
+    const s = await rawSession(url, await freshToken(), [hello('drift-1'), delta]);
+    expect(s.frames.map((f) => f.type)).toEqual(['welcome', 'ack', 'snapshot.request']);
+    expect(s.frames[2]?.message ?? (s.frames[2] as unknown as { reason: string }).reason).toContain('snap-1');
+  });
+
   it('closes an oversized frame with 1009 and a batch over the limit with 1008', async () => {
     const huge = await rawSession(url, await freshToken(), [hello('raw-3'), Buffer.alloc(100 * 1024, 'a')]);
     expect(huge.code).toBe(1009);

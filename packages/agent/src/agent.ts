@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from './config/schema.js';
 import { DiskOutbox } from './outbox/disk.js';
 import { Scheduler } from './scheduler.js';
+import { SnapshotStream } from './snapshots.js';
 import { CollectorClient } from './transport/client.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -19,6 +20,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   if (!token)
     throw new Error('no agent token: set collector.token or collector.tokenFile, or VIGIE_AGENT_TOKEN');
   const newId = createIdGenerator();
+  const snapshots = new SnapshotStream({ newId, now: Date.now });
   const outbox = new DiskOutbox({
     dir: config.delivery.outboxDir,
     maxBytes: config.delivery.outboxMaxBytes,
@@ -45,6 +47,11 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       reconnectMaxMs: config.delivery.reconnectMaxMs,
       heartbeatMs: config.delivery.heartbeatMs,
       newId,
+      onSnapshotRequest: (checkId, reason) => {
+        log.info({ check: checkId, reason }, 'collector asked for a full snapshot');
+        const full = snapshots.fullAgain(checkId, new Date().toISOString());
+        if (full) outbox.push({ kind: 'snapshot', snapshot: full });
+      },
     },
     outbox,
     log,
@@ -64,17 +71,8 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
           'check ran',
         );
         if (run.snapshot) {
-          outbox.push({
-            kind: 'snapshot',
-            snapshot: {
-              snapshotId: newId(),
-              checkId: run.result.checkId,
-              takenAt: run.result.observedAt,
-              full: true,
-              items: run.snapshot,
-              removed: [],
-            },
-          });
+          const snapshot = snapshots.next(run.result.checkId, run.snapshot, run.result.observedAt);
+          if (snapshot) outbox.push({ kind: 'snapshot', snapshot });
         }
       },
       onSkipped: (checkId) => log.warn({ check: checkId }, 'previous run still going; this run skipped'),

@@ -26,6 +26,8 @@ export interface ClientOptions {
   ackTimeoutMs?: number;
   random?: () => number;
   newId?: () => string;
+  /** The collector asked for a check's full drift snapshot. */
+  onSnapshotRequest?: (checkId: string, reason: string) => void;
 }
 
 type InFlight = { frameId: string; lastSeq: number; timer: NodeJS.Timeout };
@@ -165,6 +167,9 @@ export class CollectorClient {
           this.retries = 0;
           this.pump();
         }
+        break;
+      case 'snapshot.request':
+        this.options.onSnapshotRequest?.(msg.checkId, msg.reason);
         break;
       case 'error':
         this.stats.errorsReceived++;

@@ -372,6 +372,14 @@ export class IngestGateway {
         duplicates: stored ? 0 : 1,
       });
       if (stored) this.deps.onSnapshotStored?.(session);
+      if (!msg.full && !(await this.hasBase(session, msg))) {
+        this.send(conn, {
+          v: PROTOCOL_VERSION,
+          type: 'snapshot.request',
+          checkId: msg.checkId,
+          reason: `no snapshot ${msg.baseSnapshotId ?? '(none named)'} to apply these changes to`,
+        });
+      }
     } catch (err) {
       this.deps.log.error({ host: session.host, err: (err as Error).message }, 'snapshot not stored');
       this.send(conn, {
@@ -395,6 +403,18 @@ export class IngestGateway {
     if (b.tokens < Math.min(n, burst)) return false;
     b.tokens -= n;
     return true;
+  }
+
+  /** Whether the snapshot a delta applies to was received (it may be lost with an agent's outbox bound). */
+  private async hasBase(session: AgentSession, msg: DriftSnapshot): Promise<boolean> {
+    if (!msg.baseSnapshotId) return false;
+    const row = await this.deps.db
+      .selectFrom('drift_snapshots')
+      .select('id')
+      .where('id', '=', `${session.tenantId}:${msg.baseSnapshotId}`)
+      .where('host', '=', session.host)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   private async onEvent(conn: Connection, session: AgentSession, msg: AgentEvent): Promise<void> {

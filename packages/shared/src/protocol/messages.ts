@@ -45,6 +45,9 @@ export const DriftSnapshotSchema = Type.Object(
     checkId: Id,
     takenAt: Type.String({ format: 'date-time', maxLength: 40 }),
     full: Type.Boolean({ description: 'true: items is the whole fingerprint; false: only changes' }),
+    baseSnapshotId: Type.Optional(
+      Type.String({ maxLength: 64, description: 'with full: false, the snapshot these changes apply to' }),
+    ),
     items: Type.Record(Type.String({ minLength: 1, maxLength: 300 }), Type.String({ maxLength: 4000 }), {
       maxProperties: 50000,
     }),
@@ -121,7 +124,19 @@ export const ErrorFrameSchema = Type.Object(
 );
 export type ErrorFrame = Static<typeof ErrorFrameSchema>;
 
-export const CollectorMessageSchema = Type.Union([WelcomeSchema, AckSchema, ErrorFrameSchema]);
+/** The collector lacks the base of a delta (or wants to check): the agent sends that check's full fingerprint. */
+export const SnapshotRequestSchema = Type.Object(
+  { v, type: Type.Literal('snapshot.request'), checkId: Id, reason: Type.String({ maxLength: 300 }) },
+  { additionalProperties: false },
+);
+export type SnapshotRequest = Static<typeof SnapshotRequestSchema>;
+
+export const CollectorMessageSchema = Type.Union([
+  WelcomeSchema,
+  AckSchema,
+  ErrorFrameSchema,
+  SnapshotRequestSchema,
+]);
 export type CollectorMessage = Static<typeof CollectorMessageSchema>;
 
 export const AGENT_MESSAGE_SCHEMAS: Record<AgentMessage['type'], TSchema> = {
@@ -134,4 +149,5 @@ export const COLLECTOR_MESSAGE_SCHEMAS: Record<CollectorMessage['type'], TSchema
   welcome: WelcomeSchema,
   ack: AckSchema,
   error: ErrorFrameSchema,
+  'snapshot.request': SnapshotRequestSchema,
 };

@@ -9,6 +9,9 @@ import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
 
 export class TicketTelemetry {
+  /** Groups that had tickets at the previous sweep: they get a zero point once emptied, not a stale count. */
+  private previousGroups = new Map<string, Record<string, string>>();
+
   constructor(
     private readonly sink: MetricsSink,
     private readonly log: Logger,
@@ -74,6 +77,11 @@ export class TicketTelemetry {
         time: now.getTime(),
       });
     }
+    for (const [key, tags] of this.previousGroups) {
+      if (groups.has(key)) continue;
+      points.push({ measurement: 'vigie_tickets', tags, fields: { open: 0, at_risk: 0, breached: 0 }, time: now.getTime() });
+    }
+    this.previousGroups = new Map([...groups].map(([k, g]) => [k, g.tags]));
     const agents = await db.selectFrom('agents').selectAll().execute();
     for (const a of agents) {
       const silentFor = Math.max(0, now.getTime() - Date.parse(a.last_seen));

@@ -79,7 +79,12 @@ export class TicketTelemetry {
     }
     for (const [key, tags] of this.previousGroups) {
       if (groups.has(key)) continue;
-      points.push({ measurement: 'vigie_tickets', tags, fields: { open: 0, at_risk: 0, breached: 0 }, time: now.getTime() });
+      points.push({
+        measurement: 'vigie_tickets',
+        tags,
+        fields: { open: 0, at_risk: 0, breached: 0 },
+        time: now.getTime(),
+      });
     }
     this.previousGroups = new Map([...groups].map(([k, g]) => [k, g.tags]));
     const agents = await db.selectFrom('agents').selectAll().execute();

@@ -1,12 +1,18 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, statfs } from 'node:fs/promises';
 import os from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { MetricsSchema } from '@vigie/shared';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckContext } from '../../types.js';
-import fingerprintDefault, { createFingerprintCheck, fingerprintCheck } from './index.js';
+import fingerprintDefault, {
+  createFingerprintCheck,
+  fingerprintCheck,
+  LAST_SNAPSHOT_STATE,
+} from './index.js';
 import { FingerprintOptionsSchema } from './options.js';
 import {
   DPKG,
@@ -16,6 +22,7 @@ import {
   RPM,
   readInstalledPackages,
 } from './packages.js';
+import { parseNodeVersion, parsePhpVersion } from './versions.js';
 
 const testdata = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 const context = (signal = new AbortController().signal): CheckContext => ({
@@ -27,6 +34,13 @@ const hasDpkg = await promisify(execFile)('dpkg-query', ['--version']).then(
   () => true,
   () => false,
 );
+const tomcatHome = await mkdtemp(join(os.tmpdir(), 'vigie-fingerprint-tomcat-'));
+await mkdir(join(tomcatHome, 'lib'));
+await copyFile(
+  new URL('./testdata/catalina-9.0.70.jar', import.meta.url),
+  join(tomcatHome, 'lib', 'catalina.jar'),
+);
+afterAll(() => rm(tomcatHome, { recursive: true, force: true }));
 const absent = (manager: PackageManager): PackageManager => ({
   ...manager,
   command: `/nonexistent/${manager.command}`,
@@ -96,6 +110,20 @@ describe('fingerprint check on this machine', () => {
     expect(snapshot['memory.total_bytes']).toBe(String(os.totalmem()));
     for (const key of ['os.distro', 'os.release', 'os.timezone', 'cpu.model'])
       expect(snapshot[key]).not.toBe('');
+    expect(snapshot['os.timezone']).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    if (process.env.LC_ALL || process.env.LANG) {
+      expect(snapshot['os.locale']).toBe(process.env.LC_ALL || process.env.LANG);
+    }
+    // The root filesystem is real on any host; its size is what statfs says.
+    const root = await statfs('/');
+    expect(snapshot['fs./.size_bytes']).toBe(String(root.blocks * root.bsize));
+    expect(Object.keys(snapshot).filter((key) => /^fs\..*\.size_bytes$/.test(key))).not.toContain(
+      'fs./proc.size_bytes',
+    );
+    // Node.js runs these tests, so a `node` is on PATH: the item is what it says of itself.
+    const { stdout: nodeVersion } = await promisify(execFile)('node', ['--version']);
+    expect(snapshot['runtime.node']).toBe(nodeVersion.trim().replace(/^v/, ''));
+    expect(outcome.metrics.items).toBe(Object.keys(snapshot).length);
     expect(outcome.metrics).toMatchObject({ cpu_cores: os.cpus().length, memory_bytes: os.totalmem() });
     expect(Value.Check(MetricsSchema, outcome.metrics)).toBe(true);
     if (hasDpkg) {
@@ -103,8 +131,43 @@ describe('fingerprint check on this machine', () => {
       expect(outcome.metrics.packages).toBe(
         Object.keys(snapshot).filter((k) => k.startsWith('package.')).length,
       );
-      expect(outcome.message).toMatch(/; \d+ dpkg packages$/);
+      expect(outcome.message).toMatch(/; \d+ dpkg packages; \d+ runtimes$/);
     }
+  });
+
+  it('keeps its last full item set in its state and counts what changed since', async () => {
+    const state = new Map<string, unknown>();
+    const ctx = { ...context(), state };
+    const first = await fingerprintCheck.run({ packages: false, runtimes: false }, ctx);
+    expect(first.metrics.items_changed).toBeUndefined();
+    expect(state.get(LAST_SNAPSHOT_STATE)).toEqual(first.snapshot);
+    const second = await fingerprintCheck.run({ packages: false, runtimes: false }, ctx);
+    expect(second.metrics.items_changed).toBe(0);
+    expect(second.message).toContain('0 items changed since the previous run');
+  });
+
+  it('reports the runtimes found where it is told to look', async () => {
+    const check = createFingerprintCheck([absent(DPKG), absent(RPM)], {
+      probes: [
+        { item: 'runtime.node', commands: ['node'], args: ['--version'], parse: parseNodeVersion },
+        { item: 'runtime.php', commands: ['/nonexistent/php'], args: ['--version'], parse: parsePhpVersion },
+      ],
+      // A Tomcat home as Debian lays it out, its catalina.jar built for the test data (see tomcat.test.ts).
+      tomcatHomes: async () => [tomcatHome],
+    });
+    const outcome = await check.run({ probeTimeout: '10s' }, context());
+    const snapshot = outcome.snapshot ?? {};
+    expect(snapshot['runtime.node']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(snapshot['runtime.tomcat']).toBe('9.0.70');
+    expect(Object.keys(snapshot).filter((key) => key.startsWith('runtime.php'))).toEqual([]);
+    expect(outcome.message).toMatch(/; 2 runtimes$/);
+  });
+
+  it('asks no runtime when runtimes is false', async () => {
+    const outcome = await fingerprintCheck.run({ packages: false, runtimes: false }, context());
+    const keys = Object.keys(outcome.snapshot ?? {});
+    expect(keys.some((key) => key.startsWith('runtime.') || key.startsWith('browser.'))).toBe(false);
+    expect(outcome.message).not.toContain('runtimes');
   });
 
   it('leaves packages out when asked to', async () => {
@@ -145,5 +208,19 @@ describe('fingerprint check on this machine', () => {
     expect(Value.Check(FingerprintOptionsSchema, { packages: false })).toBe(true);
     expect(Value.Check(FingerprintOptionsSchema, { packages: 'yes' })).toBe(false);
     expect(Value.Check(FingerprintOptionsSchema, { services: true })).toBe(false);
+    expect(
+      Value.Check(FingerprintOptionsSchema, {
+        runtimes: false,
+        probeTimeout: '3s',
+        configFiles: [{ path: '/etc/app/.env' }, { path: '/etc/app/app.yml', format: 'yaml' }],
+        secretKeys: ['password', 'pin'],
+        secretHashKeyFile: '/etc/vigie/fingerprint.key',
+      }),
+    ).toBe(true);
+    expect(Value.Check(FingerprintOptionsSchema, { configFiles: [{ path: 'relative/.env' }] })).toBe(false);
+    expect(Value.Check(FingerprintOptionsSchema, { configFiles: [{ path: '/a', format: 'xml' }] })).toBe(
+      false,
+    );
+    expect(Value.Check(FingerprintOptionsSchema, { secretHashKeyFile: 'fingerprint.key' })).toBe(false);
   });
 });

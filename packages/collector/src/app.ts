@@ -33,7 +33,8 @@ import { ContractBook } from './tickets/contracts.js';
 import { outboxNotifier } from './tickets/notifier.js';
 import { type SweepEvent, sweep } from './tickets/sweeper.js';
 import { TicketTelemetry } from './tickets/telemetry.js';
-import { nocPage } from './web/page.js';
+import { LiveFeed } from './web/live.js';
+import { registerWebRoutes } from './web/routes.js';
 
 export interface CollectorDeps {
   log: Logger;
@@ -59,7 +60,8 @@ export interface Collector {
 function createHttpServer(config: CollectorConfig, log: Logger): FastifyInstance {
   // Request lines at info would drown the ingest logs; errors still come through.
   const loggerInstance = log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger;
-  if (!config.tls) return Fastify({ loggerInstance, bodyLimit: 1024 * 1024 });
+  // forceCloseConnections: an idle keep-alive or half-opened client connection must not hold up shutdown.
+  if (!config.tls) return Fastify({ loggerInstance, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   const https = {
     cert: config.tls.cert,
     key: config.tls.key,
@@ -69,7 +71,12 @@ function createHttpServer(config: CollectorConfig, log: Logger): FastifyInstance
     requestCert: config.tls.requireClientCertificate,
     rejectUnauthorized: false,
   };
-  return Fastify({ loggerInstance, bodyLimit: 1024 * 1024, https }) as unknown as FastifyInstance;
+  return Fastify({
+    loggerInstance,
+    bodyLimit: 1024 * 1024,
+    https,
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
 }
 
 const ACTION_EVENT: Record<string, string> = {
@@ -115,8 +122,10 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
 
   const ticketTelemetry = new TicketTelemetry(sink, log.child({ component: 'ticket-telemetry' }));
   /** Every ticket event, wherever it comes from: figures for the dashboards (and the live page). */
+  const feed = new LiveFeed();
   const ticketEvent = (t: TicketTable, kind: string) => {
     void ticketTelemetry.event(t, kind, now());
+    feed.publish({ type: 'ticket', tenant: t.tenant_id, ticketId: t.id, action: kind });
   };
   const contracts = new ContractBook(config.sla);
   const dueTimes = contracts.dueTimes();
@@ -177,7 +186,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
           })
           .catch((err: Error) => log.error({ err: err.message, host: s.host }, 'drift sync failed'));
       },
-      onEffects: (effects) => {
+      onAgent: (tenant, host) => feed.publish({ type: 'agent', tenant, host }),
+      onEffects: (effects, host, tenant) => {
+        feed.publish({ type: 'results', tenant, host });
         for (const e of effects) {
           const kind =
             e.kind === 'reopened'
@@ -201,7 +212,11 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     if (e.validation) return reply.code(400).send({ error: 'bad_request', message: e.message });
     if (e.statusCode && e.statusCode < 500)
       return reply.code(e.statusCode).send({ error: e.code ?? 'bad_request', message: e.message });
-    req.log.error({ err: e.message, url: req.url }, 'request failed');
+    // The live feed takes its API key in the query string: never log it.
+    req.log.error(
+      { err: e.message, url: req.url.replace(/([?&]key=)[^&]*/g, '$1[redacted]') },
+      'request failed',
+    );
     return reply
       .code(500)
       .send({ error: 'internal_error', message: 'the collector could not answer; see its log' });
@@ -240,7 +255,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     telemetry.memory(process.memoryUsage().rss);
     return reply.type('text/plain; version=0.0.4').send(telemetry.registry.render());
   });
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(nocPage()));
+  registerWebRoutes(app, { feed, db });
   enrollRoute(app, { db, now, newId, log: log.child({ component: 'enroll' }) });
   await app.register(async (api) => {
     requireApiKey(api, db);

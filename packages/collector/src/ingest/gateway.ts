@@ -45,6 +45,8 @@ export interface GatewayOptions {
 export interface GatewayDeps {
   /** Told about the ticket effects of each handled batch (after its transaction committed). */
   onEffects?: (effects: readonly TicketEffect[], host: string, tenant: string) => void;
+  /** Told when an agent connects or disconnects. */
+  onAgent?: (tenant: string, host: string) => void;
   /** Told when a new (not replayed) drift snapshot is stored, after its ack. */
   onSnapshotStored?: (session: AgentSession) => void;
   db: Db;
@@ -191,6 +193,7 @@ export class IngestGateway {
     });
     ws.on('close', (code) => {
       this.connections.delete(conn);
+      if (conn.session) this.deps.onAgent?.(conn.session.tenantId, conn.session.host);
       this.deps.log.info({ host: conn.session?.host, tenant: token.tenant_id, code }, 'agent disconnected');
     });
   }
@@ -280,6 +283,7 @@ export class IngestGateway {
       { tenant: token.tenant_id, host: hello.agent.host, version: hello.agent.version },
       'agent connected',
     );
+    this.deps.onAgent?.(token.tenant_id, hello.agent.host);
     this.send(conn, {
       v: PROTOCOL_VERSION,
       type: 'welcome',

@@ -10,18 +10,3 @@ export async function insertSnapshot(db: Db, row: DriftSnapshotTable): Promise<b
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
-
-export async function latestSnapshot(
-  db: Db,
-  tenantId: string,
-  host: string,
-): Promise<DriftSnapshotTable | undefined> {
-  return db
-    .selectFrom('drift_snapshots')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('host', '=', host)
-    .orderBy('taken_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}

@@ -17,7 +17,7 @@ import {
 } from '@vigie/shared';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { encodeSnapshotItems } from '../drift/snapshots.js';
+import { encodeSnapshotItems, findSnapshot } from '../drift/snapshots.js';
 import { upsertAgent } from '../store/agents.js';
 import { bindTokenHost, revokedTokenIds } from '../store/credentials.js';
 import { insertSnapshot } from '../store/drift.js';
@@ -412,13 +412,9 @@ export class IngestGateway {
   /** Whether the snapshot a delta applies to was received (it may be lost with an agent's outbox bound). */
   private async hasBase(session: AgentSession, msg: DriftSnapshot): Promise<boolean> {
     if (!msg.baseSnapshotId) return false;
-    const row = await this.deps.db
-      .selectFrom('drift_snapshots')
-      .select('id')
-      .where('id', '=', `${session.tenantId}:${msg.baseSnapshotId}`)
-      .where('host', '=', session.host)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (
+      (await findSnapshot(this.deps.db, session.tenantId, session.host, msg.baseSnapshotId)) !== undefined
+    );
   }
 
   private async onEvent(conn: Connection, session: AgentSession, msg: AgentEvent): Promise<void> {

@@ -1,11 +1,6 @@
 // Asks nft and iptables for the loaded rules. Both need root (CAP_NET_ADMIN) to read them.
-import { execFile } from 'node:child_process';
-import { delimiter } from 'node:path';
-import { hasErrorCode } from '../../failure.js';
+import { runTool } from '../../tool.js';
 import { parseIptables, parseNftRuleset, type RulesetCounts } from './ruleset.js';
-
-/** nft and iptables live in sbin, which an unprivileged agent's PATH often lacks. */
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 export interface FirewallTool {
   name: 'nftables' | 'iptables';
@@ -37,27 +32,13 @@ export async function readTool(tool: FirewallTool, signal: AbortSignal): Promise
   return { tool: tool.name, absent: true };
 }
 
-function runCommand(
+async function runCommand(
   command: string,
   args: readonly string[],
   signal: AbortSignal,
 ): Promise<{ stdout: string } | { error: string } | undefined> {
-  const path = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...SBIN].join(
-    delimiter,
-  );
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { signal, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PATH: path, LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        if (err === null) return resolve({ stdout });
-        if (hasErrorCode(err, 'ENOENT')) return resolve(undefined);
-        if (typeof err.code !== 'number') return reject(err);
-        // "Operation not permitted (you must be root)", "Permission denied (you must be root)"...
-        const reason = stderr.trim().split('\n', 1)[0]?.trim() || `exit ${err.code}`;
-        resolve({ error: reason });
-      },
-    );
-  });
+  const exit = await runTool(command, args, signal, { maxBuffer: 64 * 1024 * 1024, sbin: true });
+  if (exit === undefined || exit.code === 0) return exit && { stdout: exit.stdout };
+  // "Operation not permitted (you must be root)", "Permission denied (you must be root)"...
+  return { error: exit.stderr.trim().split('\n', 1)[0]?.trim() || `exit ${exit.code}` };
 }

@@ -1,13 +1,11 @@
 // The `sshd-config` check: sshd's effective settings (`sshd -T`) compared with a hardening policy.
 import { execFile } from 'node:child_process';
-import { delimiter } from 'node:path';
 import { describeError, hasErrorCode, unknownOutcome } from '../../failure.js';
+import { toolEnv } from '../../tool.js';
 import { type CheckOutcome, defineCheck } from '../../types.js';
 import { DEFAULT_SSHD_POLICY, SSHD_DEFAULTS, SshdOptionsSchema } from './options.js';
 import { checkPolicy, describeViolation, parseSshdT, violationsStatus } from './policy.js';
 
-/** sshd lives in sbin, which an unprivileged agent's PATH often lacks. */
-const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 const SHOWN = 3;
 
 export const sshdCheck = defineCheck({
@@ -50,14 +48,11 @@ export const sshdCheck = defineCheck({
 export default sshdCheck;
 
 function sshdT(binary: string, args: readonly string[], signal: AbortSignal): Promise<string> {
-  const path = [...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...SBIN].join(
-    delimiter,
-  );
   return new Promise((resolve, reject) => {
     execFile(
       binary,
       args,
-      { signal, maxBuffer: 4 * 1024 * 1024, env: { ...process.env, PATH: path, LC_ALL: 'C' } },
+      { signal, maxBuffer: 4 * 1024 * 1024, env: toolEnv(true) },
       (err, stdout, stderr) => (err === null ? resolve(stdout) : reject(Object.assign(err, { stderr }))),
     );
   });

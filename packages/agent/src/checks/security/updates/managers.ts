@@ -1,6 +1,5 @@
 // Asks the host's package manager which updates are pending, without installing or locking anything.
-import { execFile } from 'node:child_process';
-import { hasErrorCode } from '../../failure.js';
+import { runTool, type ToolExit } from '../../tool.js';
 import { parseAptSimulation } from './apt.js';
 import { markSecurity, parseDnfCheckUpdate, parseDnfSecurityList } from './dnf.js';
 import type { PendingUpdate } from './pending.js';
@@ -13,32 +12,10 @@ export interface PackageManager {
   pending(signal: AbortSignal): Promise<PendingUpdate[] | undefined>;
 }
 
-interface Exit {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Exit = ToolExit;
 
-/** Runs a command to its end; undefined when the program does not exist. Throws on abort or spawn errors. */
-function runCommand(
-  command: string,
-  args: readonly string[],
-  signal: AbortSignal,
-): Promise<Exit | undefined> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { signal, maxBuffer: MAX_OUTPUT_BYTES, env: { ...process.env, LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        if (err === null) return resolve({ code: 0, stdout, stderr });
-        if (hasErrorCode(err, 'ENOENT')) return resolve(undefined);
-        if (typeof err.code === 'number') return resolve({ code: err.code, stdout, stderr });
-        reject(err);
-      },
-    );
-  });
-}
+const runCommand = (command: string, args: readonly string[], signal: AbortSignal) =>
+  runTool(command, args, signal, { maxBuffer: MAX_OUTPUT_BYTES });
 
 function failure(command: string, exit: Exit): Error {
   const reason = exit.stderr.trim().split('\n').at(-1) ?? '';

@@ -1,6 +1,7 @@
 // Opens a fresh state store on each dialect, so store-level tests run on SQLite and on PostgreSQL alike.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { collectorMigrations } from '../../packages/collector/src/schema-migrations.js';
 import { openStore, type Store } from '../../packages/collector/src/store/open.js';
 import { testServers } from './env.js';
 
@@ -10,7 +11,7 @@ export type Dialect = (typeof DIALECTS)[number];
 /** A new empty store; for PostgreSQL a new database on the test server, dropped by `dispose`. */
 export async function freshStore(dialect: Dialect): Promise<{ store: Store; dispose(): Promise<void> }> {
   if (dialect === 'sqlite') {
-    const store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    const store = await openStore({ kind: 'sqlite', path: ':memory:' }, collectorMigrations);
     return { store, dispose: () => store.close() };
   }
   const base = new URL(testServers().pgUrl);
@@ -21,7 +22,7 @@ export async function freshStore(dialect: Dialect): Promise<{ store: Store; disp
   await admin.end();
   const url = new URL(base.toString());
   url.pathname = `/${name}`;
-  const store = await openStore({ kind: 'postgres', url: url.toString(), poolSize: 4 });
+  const store = await openStore({ kind: 'postgres', url: url.toString(), poolSize: 4 }, collectorMigrations);
   return {
     store,
     async dispose() {

@@ -22,6 +22,7 @@ import { IngestGateway } from './ingest/gateway.js';
 import { PersistMetricsStage } from './ingest/persist-metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { RecordStage } from './ingest/record.js';
+import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
@@ -101,7 +102,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   const now = deps.now ?? (() => new Date());
   const newId = createIdGenerator(() => now().getTime());
   const log = deps.log;
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, collectorMigrations);
   const telemetry = collectorTelemetry();
   const sinkLog = log.child({ component: 'metrics-sink' });
   const sink = createSink(config.metrics, config.spool, {

@@ -6,6 +6,7 @@ import { createIdGenerator, parseDuration } from '@vigie/shared';
 import pino from 'pino';
 import { buildCollector } from './app.js';
 import { type CollectorConfig, CollectorConfigError, loadCollectorConfig } from './config/load.js';
+import { collectorMigrations } from './schema-migrations.js';
 import {
   createAgentToken,
   createApiKey,
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return serve(config);
   }
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, collectorMigrations);
   const db = store.db;
   const now = new Date();
   try {

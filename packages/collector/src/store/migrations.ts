@@ -1,9 +1,9 @@
-// Schema migrations, written once with Kysely's schema builder so both dialects get the same tables.
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
-import { connectorsMigration } from '../connectors/deliveries.js';
-import { driftMigration } from '../drift/migration.js';
+// The store's own schema migrations (tenants, credentials, agents, check states, tickets), written once with
+// Kysely's schema builder so both dialects get the same tables. Features declare their own migrations; the
+// composition root (`schema-migrations.ts`) puts them in order and hands the list to `openStore`.
+import { type Kysely, type Migration, sql } from 'kysely';
 
-const migrations: Record<string, Migration> = {
+export const storeMigrations: Record<string, Migration> = {
   '0001_foundation': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -195,14 +195,6 @@ const migrations: Record<string, Migration> = {
         .alterTable('tickets')
         .addColumn('pauses', 'text', (c) => c.notNull().defaultTo('[]'))
         .execute();
-      await connectorsMigration.up(db);
     },
-  },
-  '0005_drift': driftMigration,
-};
-
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
   },
 };

@@ -2,9 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type StoreConfig =
@@ -43,7 +42,11 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database
   });
 }
 
-export async function openStore(config: StoreConfig): Promise<Store> {
+/**
+ * Opens the store and runs the migrations it has not run yet. `migrations` comes from the composition root
+ * (`schema-migrations.ts`): the store knows its own tables, not the features'.
+ */
+export async function openStore(config: StoreConfig, migrations: Record<string, Migration>): Promise<Store> {
   let db: Db;
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
@@ -61,7 +64,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectorMigrations } from '../schema-migrations.js';
 import { createApiKey } from '../store/credentials.js';
 import { openStore, type Store } from '../store/open.js';
 import { addTenant } from '../store/tenants.js';
@@ -80,7 +81,7 @@ describe('GET /api/live', () => {
   let acmeId: string;
 
   beforeEach(async () => {
-    store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    store = await openStore({ kind: 'sqlite', path: ':memory:' }, collectorMigrations);
     const now = new Date();
     await addTenant(store.db, 'acme', 'ACME', now);
     await addTenant(store.db, 'globex', 'Globex', now);

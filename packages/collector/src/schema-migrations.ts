@@ -1,0 +1,24 @@
+// The composition root of the schema: the store's own migrations and each feature's, in order. Migration
+// names sort in the order they run; a released name never changes, since stores remember which ones ran.
+import type { Kysely, Migration } from 'kysely';
+import { connectorsMigration } from './connectors/deliveries.js';
+import { driftMigration } from './drift/migration.js';
+import { storeMigrations } from './store/migrations.js';
+
+/** Runs several migrations as one (a released migration that created tables of more than one feature). */
+function together(...parts: Migration[]): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      for (const m of parts) await m.up(db);
+    },
+  };
+}
+
+export const collectorMigrations: Record<string, Migration> = {
+  ...storeMigrations,
+  '0004_sla_pauses_and_notifications': together(
+    storeMigrations['0004_sla_pauses_and_notifications'] as Migration,
+    connectorsMigration,
+  ),
+  '0005_drift': driftMigration,
+};

@@ -1,5 +1,8 @@
 // Opens a fresh state store on each dialect, so store-level tests run on SQLite and on PostgreSQL alike.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { collectorMigrations } from '../../packages/collector/src/schema-migrations.js';
 import { openStore, type Store } from '../../packages/collector/src/store/open.js';
@@ -8,11 +11,38 @@ import { testServers } from './env.js';
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
-/** A new empty store; for PostgreSQL a new database on the test server, dropped by `dispose`. */
-export async function freshStore(dialect: Dialect): Promise<{ store: Store; dispose(): Promise<void> }> {
+export interface FreshStore {
+  store: Store;
+  /** Opens the same database again (a collector restart); the caller closes what it opened. */
+  reopen(): Promise<Store>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * A new empty store; for PostgreSQL a new database on the test server, dropped by `dispose`. SQLite is in
+ * memory unless `file` is set (needed to `reopen` it).
+ */
+export async function freshStore(dialect: Dialect, options: { file?: boolean } = {}): Promise<FreshStore> {
   if (dialect === 'sqlite') {
-    const store = await openStore({ kind: 'sqlite', path: ':memory:' }, collectorMigrations);
-    return { store, dispose: () => store.close() };
+    if (!options.file) {
+      const store = await openStore({ kind: 'sqlite', path: ':memory:' }, collectorMigrations);
+      return {
+        store,
+        reopen: () => Promise.reject(new Error('an in-memory SQLite store cannot be reopened')),
+        dispose: () => store.close(),
+      };
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
+    const open = () => openStore({ kind: 'sqlite', path: join(dir, 'state.db') }, collectorMigrations);
+    const store = await open();
+    return {
+      store,
+      reopen: open,
+      async dispose() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const base = new URL(testServers().pgUrl);
   const name = `vigie_${randomBytes(6).toString('hex')}`;
@@ -22,9 +52,11 @@ export async function freshStore(dialect: Dialect): Promise<{ store: Store; disp
   await admin.end();
   const url = new URL(base.toString());
   url.pathname = `/${name}`;
-  const store = await openStore({ kind: 'postgres', url: url.toString(), poolSize: 4 }, collectorMigrations);
+  const open = () => openStore({ kind: 'postgres', url: url.toString(), poolSize: 4 }, collectorMigrations);
+  const store = await open();
   return {
     store,
+    reopen: open,
     async dispose() {
       await store.close();
       const c = new pg.Client({ connectionString: base.toString() });

@@ -16,12 +16,8 @@ import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
-import { DedupeStage } from './ingest/dedupe.js';
-import { EvaluateStage } from './ingest/evaluate.js';
+import { createIngest } from './ingest/create.js';
 import { IngestGateway } from './ingest/gateway.js';
-import { PersistMetricsStage } from './ingest/persist-metrics.js';
-import { IngestPipeline } from './ingest/pipeline.js';
-import { RecordStage } from './ingest/record.js';
 import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
@@ -135,20 +131,42 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     connectors.map((c) => c.name),
     { newId, now },
   );
-  const pipeline = new IngestPipeline([
-    new DedupeStage(db),
-    new EvaluateStage(() => config.rules),
-    new PersistMetricsStage(sink),
-    new RecordStage(db, {
-      newId,
-      now,
+  const ingestLog = log.child({ component: 'ingest' });
+  const {
+    store: ingestStore,
+    hosts,
+    committer,
+  } = createIngest(
+    {
+      rules: () => config.rules,
       policy: config.tickets.policy,
       reopenWindowMs: config.tickets.reopenWindowMs,
       staleAfterMs: config.tickets.silentAgentAfterMs,
-      dueTimes,
+      clockToleranceMs: config.ingest.clockToleranceMs,
+      group: config.ingest.group,
+      maxQueueDelayMs: config.ingest.maxQueueDelayMs,
+    },
+    {
+      store,
+      sink,
+      contracts,
       notifier,
-    }),
-  ]);
+      newId,
+      now,
+      onGroup: (g) => {
+        telemetry.groups();
+        telemetry.groupBatches({}, g.batches);
+      },
+      onWriteBehindError: (err) =>
+        ingestLog.error({ err: err.message }, 'writing latest results behind failed; will retry'),
+    },
+  );
+  telemetry.registry.onCollect(() => {
+    telemetry.storeStatements(ingestStore.counters.statements);
+    telemetry.storeTransactions(ingestStore.counters.transactions);
+    telemetry.ingestBacklog(committer.backlog());
+    telemetry.hostsInMemory(hosts.size());
+  });
   const drift = new DriftSync({
     db,
     newId,
@@ -169,8 +187,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     },
     {
       db,
-      pipeline,
-      log: log.child({ component: 'ingest' }),
+      committer,
+      hosts,
+      log: ingestLog,
       telemetry,
       now,
       newId,
@@ -332,6 +351,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     sinkBacklog: () => (sink instanceof SpoolingSink ? sink.backlog() : { bytes: 0, batches: 0 }),
     async listen() {
       gateway.start();
+      hosts.start(config.ingest.writeBehindMs);
       await app.listen({ host: config.listen.host, port: config.listen.port });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
@@ -344,6 +364,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       clearInterval(sweeper);
       await dispatcher.stop();
       await gateway.close();
+      await hosts.close();
       await app.close();
       await sink.close();
       await store.close();

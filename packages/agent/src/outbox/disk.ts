@@ -3,6 +3,7 @@
 // agent being killed; on restart the unacked entries come back in order. It is bounded by bytes and by age:
 // past a bound the oldest entries are dropped, counted, and reported to the collector as an `outbox.dropped`
 // event, never lost silently.
+import { randomUUID } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
@@ -48,6 +49,13 @@ interface Cursor {
 }
 
 const CURSOR = 'cursor.json';
+/** Written once when the outbox is created, never rewritten: the epoch must survive a damaged cursor. */
+const STREAM = 'stream.json';
+/** Held while a process uses the outbox: two agents on one folder would send each entry twice. */
+const LOCK = 'lock';
+
+/** Another live process holds the outbox folder. */
+export class OutboxLockedError extends Error {}
 
 export class DiskOutbox implements Outbox {
   private readonly entries: Stored[] = [];
@@ -60,10 +68,13 @@ export class DiskOutbox implements Outbox {
   private segmentSize = 0;
   private readonly listeners: Array<() => void> = [];
   private readonly now: () => number;
+  readonly epoch: string;
 
   constructor(private readonly options: DiskOutboxOptions) {
     this.now = options.now ?? Date.now;
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    this.lock();
+    this.epoch = this.loadEpoch();
     this.recover();
   }
 
@@ -110,6 +121,50 @@ export class DiskOutbox implements Outbox {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    rmSync(join(this.options.dir, LOCK), { force: true });
+  }
+
+  /** Takes the folder's lock file, or throws naming the live process that holds it (a stale lock is taken over). */
+  private lock(): void {
+    const path = join(this.options.dir, LOCK);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) {
+        throw new OutboxLockedError(
+          `outbox ${this.options.dir} is in use by process ${holder} (another vigie-agent with the same state folder?)`,
+        );
+      }
+      // The holder is gone (killed): its lock is stale.
+      rmSync(path, { force: true });
+    }
+    throw new OutboxLockedError(`outbox ${this.options.dir}: cannot take the lock file ${path}`);
+  }
+
+  private loadEpoch(): string {
+    const path = join(this.options.dir, STREAM);
+    try {
+      const stored = JSON.parse(readFileSync(path, 'utf8')) as { epoch?: unknown };
+      if (typeof stored.epoch === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(stored.epoch)) return stored.epoch;
+      this.options.warn?.(`outbox ${STREAM} has no valid epoch; starting a new one`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.options.warn?.(`outbox ${STREAM} unreadable, starting a new epoch: ${(err as Error).message}`);
+      }
+    }
+    const epoch = randomUUID();
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    writeSync(fd, JSON.stringify({ epoch }));
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
+    return epoch;
   }
 
   private append(entry: NewOutboxEntry): OutboxEntry {
@@ -243,5 +298,15 @@ export class DiskOutbox implements Outbox {
     // New entries go to a new segment: the last one may end with a torn line.
     this.fd = undefined;
     this.compact();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,4 +1,5 @@
 // The queue between the checks and the collector: results wait here until the collector acks them.
+import { randomUUID } from 'node:crypto';
 import type { AgentEvent, DriftSnapshot, Result } from '@vigie/shared';
 
 export type NewOutboxEntry =
@@ -9,6 +10,11 @@ export type NewOutboxEntry =
 export type OutboxEntry = NewOutboxEntry & { seq: number };
 
 export interface Outbox {
+  /**
+   * The outbox's identity. Sequence numbers grow within an epoch and never restart in it, so the collector
+   * recognises a replay by the highest sequence number of the epoch it has handled.
+   */
+  readonly epoch: string;
   push(entry: NewOutboxEntry): void;
   /** The oldest entries, at most `max`, without removing them. */
   peek(max: number): OutboxEntry[];
@@ -26,6 +32,7 @@ export interface Outbox {
  * It does not survive a restart of the agent.
  */
 export class MemoryOutbox implements Outbox {
+  readonly epoch = randomUUID();
   private entries: OutboxEntry[] = [];
   private head = 0;
   private nextSeq = 1;

@@ -1,11 +1,13 @@
 // The agent's WebSocket link to the collector: hello, batches from the outbox, acks, heartbeats, reconnects.
 import {
   type AgentMessage,
+  CloseCode,
   type CollectorMessage,
   createIdGenerator,
   decodeCollectorMessage,
   type Hello,
   PROTOCOL_VERSION,
+  type ProtocolVersion,
 } from '@vigie/shared';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
@@ -18,6 +20,8 @@ export interface ClientOptions {
   /** PEM: a CA for the collector's certificate, and a client certificate and key for mutual TLS. */
   tls?: { ca?: string; cert?: string; key?: string };
   agent: Hello['agent'];
+  /** The agent's clock, for `sentAt` (the collector measures the agent's skew from it). */
+  now?: () => Date;
   batchSize: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
@@ -45,6 +49,12 @@ export class CollectorClient {
   private readonly random: () => number;
   private readonly newId: () => string;
   private maxBatch: number;
+  private readonly now: () => Date;
+  /**
+   * The protocol version spoken: the newest first; a collector that refuses it (close 4001 at hello) is an
+   * older release, and the agent speaks version 1 to it from then on.
+   */
+  private version: ProtocolVersion = PROTOCOL_VERSION;
   /** Counters for logs and tests. */
   readonly stats = { connects: 0, batchesAcked: 0, resultsAcked: 0, errorsReceived: 0 };
 
@@ -56,6 +66,7 @@ export class CollectorClient {
     this.random = options.random ?? Math.random;
     this.newId = options.newId ?? createIdGenerator();
     this.maxBatch = options.batchSize;
+    this.now = options.now ?? (() => new Date());
     outbox.onPush(() => this.pump());
   }
 
@@ -87,6 +98,22 @@ export class CollectorClient {
     return this.ready;
   }
 
+  /** The protocol version this client speaks now. */
+  protocolVersion(): ProtocolVersion {
+    return this.version;
+  }
+
+  private hello(): AgentMessage {
+    if (this.version === 1) return { v: 1, type: 'hello', agent: this.options.agent };
+    return {
+      v: 2,
+      type: 'hello',
+      agent: this.options.agent,
+      stream: { epoch: this.outbox.epoch },
+      sentAt: this.now().toISOString(),
+    };
+  }
+
   private connect(): void {
     if (this.stopped) return;
     const ws = new WebSocket(this.options.url, {
@@ -98,7 +125,7 @@ export class CollectorClient {
     this.ws = ws;
     ws.on('open', () => {
       this.stats.connects++;
-      this.send({ v: PROTOCOL_VERSION, type: 'hello', agent: this.options.agent });
+      this.send(this.hello());
       this.startHeartbeat(ws);
     });
     ws.on('message', (data) => this.onMessage(data.toString()));
@@ -126,11 +153,22 @@ export class CollectorClient {
   }
 
   private onClosed(code: number, reason: string): void {
+    const wasReady = this.ready;
     this.ready = false;
     this.teardownTimers();
     if (this.inFlight) clearTimeout(this.inFlight.timer);
     this.inFlight = undefined;
     if (this.stopped) return;
+    if (code === CloseCode.unsupportedVersion && !wasReady && this.version > 1) {
+      this.version = 1;
+      this.log.warn({ reason }, 'the collector is an older release; speaking protocol version 1 to it');
+    }
+    if (code === CloseCode.sessionReplaced) {
+      this.log.error(
+        { host: this.options.agent.host, reason },
+        'another agent connected with this host credential and took over the session; is the agent running twice?',
+      );
+    }
     const delay = backoffDelay(
       this.attempt++,
       this.options.reconnectMinMs,
@@ -154,7 +192,14 @@ export class CollectorClient {
         this.ready = true;
         this.attempt = 0;
         this.maxBatch = Math.max(1, Math.min(this.options.batchSize, msg.limits.maxBatch));
-        this.log.info({ tenant: msg.tenant, session: msg.sessionId }, 'connected to collector');
+        // Entries the collector already handled (their ack was lost with the connection) need not travel again.
+        if ('stream' in msg && msg.stream.epoch === this.outbox.epoch && msg.stream.highWater > 0) {
+          this.outbox.removeThrough(msg.stream.highWater);
+        }
+        this.log.info(
+          { tenant: msg.tenant, session: msg.sessionId, protocol: msg.v },
+          'connected to collector',
+        );
         this.pump();
         break;
       case 'ack':
@@ -177,21 +222,24 @@ export class CollectorClient {
           { code: msg.code, message: msg.message, batchId: msg.batchId },
           'collector reported an error',
         );
-        if (this.inFlight && msg.batchId === this.inFlight.frameId) this.retryLater();
+        if (this.inFlight && msg.batchId === this.inFlight.frameId)
+          this.retryLater('retryAfterMs' in msg ? msg.retryAfterMs : undefined);
         break;
     }
   }
 
-  /** The collector could not handle the frame in flight (its storage is down): keep it, send it again later. */
-  private retryLater(): void {
+  /**
+   * The collector could not handle the frame in flight (its storage is down, it is over capacity, or this agent
+   * over its rate): keep it, send it again after the collector's `retryAfterMs` (with jitter), else after a
+   * backoff delay.
+   */
+  private retryLater(retryAfterMs?: number): void {
     if (!this.inFlight) return;
     clearTimeout(this.inFlight.timer);
-    const delay = backoffDelay(
-      this.retries++,
-      this.options.reconnectMinMs,
-      this.options.reconnectMaxMs,
-      this.random,
-    );
+    const delay =
+      retryAfterMs !== undefined
+        ? Math.round(retryAfterMs * (1 + this.random() * 0.5))
+        : backoffDelay(this.retries++, this.options.reconnectMinMs, this.options.reconnectMaxMs, this.random);
     this.inFlight.timer = setTimeout(() => {
       this.inFlight = undefined;
       this.pump();
@@ -207,14 +255,15 @@ export class CollectorClient {
     let frame: AgentMessage;
     let frameId: string;
     let lastSeq: number;
+    const v = this.version;
     if (first.kind === 'snapshot') {
       frameId = first.snapshot.snapshotId;
       lastSeq = first.seq;
-      frame = { v: PROTOCOL_VERSION, type: 'drift.snapshot', ...first.snapshot };
+      frame = { v, type: 'drift.snapshot', ...first.snapshot };
     } else if (first.kind === 'event') {
       frameId = first.event.eventId;
       lastSeq = first.seq;
-      frame = { v: PROTOCOL_VERSION, type: 'event', ...first.event };
+      frame = { v, type: 'event', ...first.event };
     } else {
       const results: Extract<OutboxEntry, { kind: 'result' }>[] = [];
       for (const e of entries) {
@@ -223,12 +272,16 @@ export class CollectorClient {
       }
       frameId = this.newId();
       lastSeq = (results[results.length - 1] as OutboxEntry).seq;
-      frame = {
-        v: PROTOCOL_VERSION,
-        type: 'results',
-        batchId: frameId,
-        results: results.map((e) => e.result),
-      };
+      frame =
+        v === 1
+          ? { v, type: 'results', batchId: frameId, results: results.map((e) => e.result) }
+          : {
+              v,
+              type: 'results',
+              batchId: frameId,
+              sentAt: this.now().toISOString(),
+              results: results.map((e) => ({ ...e.result, seq: e.seq })),
+            };
     }
     const ackTimeout = this.options.ackTimeoutMs ?? 30_000;
     const ws = this.ws;

@@ -43,6 +43,14 @@ export interface CollectorConfig {
     dedupeWindowMs: number;
     rateLimit: { resultsPerSecond: number; burst: number };
     revocationCheckMs: number;
+    /** Group commit bounds: batches and results in one group. */
+    group: { maxBatches: number; maxResults: number; concurrency: number };
+    /** Past this queueing time, batches are refused with a retry delay (backpressure). */
+    maxQueueDelayMs: number;
+    /** How often latest results and last-seen times are written behind. */
+    writeBehindMs: number;
+    /** Clock skew and lead of agents within this are left alone; beyond, results are put on our clock. */
+    clockToleranceMs: number;
   };
   tls:
     | { cert: string; key: string; clientCa: string | undefined; requireClientCertificate: boolean }
@@ -151,10 +159,18 @@ export function loadCollectorConfig(
       heartbeatMs: ms(input.ingest?.heartbeat, 30_000),
       dedupeWindowMs: ms(input.ingest?.dedupeWindow, 7 * 86_400_000),
       rateLimit: {
-        resultsPerSecond: input.ingest?.rateLimit?.resultsPerSecond ?? 2000,
-        burst: input.ingest?.rateLimit?.burst ?? 20_000,
+        resultsPerSecond: input.ingest?.rateLimit?.resultsPerSecond ?? 500,
+        burst: input.ingest?.rateLimit?.burst ?? 5000,
       },
       revocationCheckMs: ms(input.ingest?.revocationCheck, 5000),
+      group: {
+        maxBatches: input.ingest?.group?.maxBatches ?? 500,
+        maxResults: input.ingest?.group?.maxResults ?? 5000,
+        concurrency: input.ingest?.group?.concurrency ?? 2,
+      },
+      maxQueueDelayMs: ms(input.ingest?.maxQueueDelay, 2000),
+      writeBehindMs: ms(input.ingest?.writeBehind, 1000),
+      clockToleranceMs: ms(input.ingest?.clockTolerance, 2000),
     },
     tls: input.tls ? readTls(input.tls, tlsProblems) : undefined,
     enrollmentTtlMs: ms(input.enrollment?.ttl, 86_400_000),

@@ -106,14 +106,33 @@ export const CollectorConfigSchema = Type.Object(
             Type.Object(
               {
                 resultsPerSecond: Type.Optional(
-                  Type.Number({ exclusiveMinimum: 0, description: 'default 2000' }),
+                  Type.Number({ exclusiveMinimum: 0, description: 'default 500' }),
                 ),
-                burst: Type.Optional(Type.Integer({ minimum: 1, description: 'default 20000' })),
+                burst: Type.Optional(Type.Integer({ minimum: 1, description: 'default 5000' })),
               },
               { additionalProperties: false },
             ),
           ),
           revocationCheck: Type.Optional(Duration),
+          group: Type.Optional(
+            Type.Object(
+              {
+                maxBatches: Type.Optional(
+                  Type.Integer({ minimum: 1, maximum: 100000, description: 'default 500' }),
+                ),
+                maxResults: Type.Optional(
+                  Type.Integer({ minimum: 1, maximum: 1000000, description: 'default 5000' }),
+                ),
+                concurrency: Type.Optional(
+                  Type.Integer({ minimum: 1, maximum: 16, description: 'default 2' }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          maxQueueDelay: Type.Optional(Duration),
+          writeBehind: Type.Optional(Duration),
+          clockTolerance: Type.Optional(Duration),
         },
         { additionalProperties: false },
       ),

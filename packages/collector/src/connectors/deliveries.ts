@@ -79,6 +79,33 @@ function outbox(db: Db): Kysely<Database & OutboxTables> {
 // Time-ordered ids break ties between deliveries enqueued in the same millisecond, in enqueue order.
 const newId = createIdGenerator();
 
+/** The delivery rows of `n`, one per connector named. Throws on a malformed notification. */
+export function deliveryRows(
+  n: TicketNotification,
+  connectorNames: readonly string[],
+  now: Date,
+): NotificationDeliveryTable[] {
+  const checked = validate<TicketNotification>(TicketNotificationSchema, n);
+  if (!checked.ok) throw new Error(`notification ${n.eventId} is malformed: ${checked.errors.join('; ')}`);
+  const at = now.toISOString();
+  const payload = JSON.stringify(n);
+  return [...new Set(connectorNames)].map((connector) => ({
+    id: newId(),
+    event_id: n.eventId,
+    connector,
+    ordering_key: n.ticket.dedupKey,
+    kind: n.kind,
+    payload,
+    status: 'pending' as const,
+    attempts: 0,
+    next_attempt_at: at,
+    claimed_until: null,
+    last_error: null,
+    created_at: at,
+    sent_at: null,
+  }));
+}
+
 /**
  * Records `n` for delivery to each connector named. Idempotent: an (eventId, connector) pair already recorded
  * is left as it is. Returns how many deliveries were added. Throws on a malformed notification.
@@ -89,31 +116,11 @@ export async function enqueue(
   connectorNames: readonly string[],
   now: Date,
 ): Promise<number> {
-  const checked = validate<TicketNotification>(TicketNotificationSchema, n);
-  if (!checked.ok) throw new Error(`notification ${n.eventId} is malformed: ${checked.errors.join('; ')}`);
-  const names = [...new Set(connectorNames)];
-  if (names.length === 0) return 0;
-  const at = now.toISOString();
-  const payload = JSON.stringify(n);
+  const rows = deliveryRows(n, connectorNames, now);
+  if (rows.length === 0) return 0;
   const r = await outbox(db)
     .insertInto(TABLE)
-    .values(
-      names.map((connector) => ({
-        id: newId(),
-        event_id: n.eventId,
-        connector,
-        ordering_key: n.ticket.dedupKey,
-        kind: n.kind,
-        payload,
-        status: 'pending' as const,
-        attempts: 0,
-        next_attempt_at: at,
-        claimed_until: null,
-        last_error: null,
-        created_at: at,
-        sent_at: null,
-      })),
-    )
+    .values(rows)
     .onConflict((oc) => oc.columns(['event_id', 'connector']).doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0);

@@ -26,6 +26,7 @@ import { type Connector, DeliveryError, type TicketNotification } from './types.
 export {
   connectorsMigration,
   type DeliveryStatus,
+  deliveryRows,
   enqueue,
   listDeliveries,
   type NotificationDeliveryTable,

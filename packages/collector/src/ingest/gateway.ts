@@ -1,78 +1,36 @@
-// The WebSocket ingest endpoint: handshake authentication, hello/welcome, frames decoded and handed to the
-// pipeline one batch at a time per agent, acks after durable handling, errors with close codes, heartbeats.
+// The WebSocket ingest endpoint: handshake authentication, one session per host, frames decoded and handed to
+// one handler per message kind (hello.ts, results.ts, snapshot.ts, event.ts) one at a time per agent, errors
+// with close codes, heartbeats, and revocation.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import {
-  type AgentEvent,
   type AgentMessage,
   CloseCode,
   type CollectorMessage,
-  type DriftSnapshot,
   decodeAgentMessage,
   ErrorCode,
-  type Hello,
-  PROTOCOL_VERSION,
-  type ResultsBatch,
 } from '@vigie/shared';
-import type { Logger } from 'pino';
-import { type WebSocket, WebSocketServer } from 'ws';
-import { encodeSnapshotItems, findSnapshot } from '../drift/snapshots.js';
-import { upsertAgent } from '../store/agents.js';
-import { bindTokenHost, revokedTokenIds } from '../store/credentials.js';
-import { insertSnapshot } from '../store/drift.js';
-import { insertAgentEvent } from '../store/events.js';
-import type { Db } from '../store/open.js';
+import { WebSocketServer } from 'ws';
+import { revokedTokenIds } from '../store/credentials.js';
 import type { AgentTokenTable } from '../store/schema.js';
-import type { CollectorTelemetry } from '../telemetry/metrics.js';
-import type { TicketEffect } from '../tickets/apply.js';
 import { authenticateAgent } from './authenticate.js';
-import { type AgentSession, type IngestPipeline, newBatch, StageError } from './pipeline.js';
+import type { Connection, GatewayDeps, GatewayOptions, HandlerContext } from './connection.js';
+import { onEvent } from './event.js';
+import { onHello } from './hello.js';
+import { onResults } from './results.js';
+import { onSnapshot } from './snapshot.js';
 
-export interface GatewayOptions {
-  path: string;
-  maxFrameBytes: number;
-  maxBatch: number;
-  heartbeatMs: number;
-  /** Per-agent rate limit: sustained results per second, and the burst allowed above it. */
-  rateLimit: { resultsPerSecond: number; burst: number };
-  /** How often connected agents' tokens are checked for revocation (by another process, e.g. the CLI). */
-  revocationCheckMs: number;
-  /** With mutual TLS required, a connection without a valid client certificate is refused. */
-  requireClientCertificate: boolean;
-}
-
-export interface GatewayDeps {
-  /** Told about the ticket effects of each handled batch (after its transaction committed). */
-  onEffects?: (effects: readonly TicketEffect[], host: string, tenant: string) => void;
-  /** Told when an agent connects or disconnects. */
-  onAgent?: (tenant: string, host: string) => void;
-  /** Told when a new (not replayed) drift snapshot is stored, after its ack. */
-  onSnapshotStored?: (session: AgentSession) => void;
-  db: Db;
-  pipeline: IngestPipeline;
-  log: Logger;
-  telemetry: CollectorTelemetry;
-  now: () => Date;
-  newId: () => string;
-}
-
-interface Connection {
-  ws: WebSocket;
-  token: AgentTokenTable;
-  session: AgentSession | undefined;
-  /** Frames of one agent are handled in order, one at a time. */
-  queue: Promise<void>;
-  alive: boolean;
-  remote: string;
-  bucket: { tokens: number; at: number };
-}
+export type { GatewayDeps, GatewayOptions } from './connection.js';
 
 export class IngestGateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  /** The connection holding each host's session, keyed `tenant/host`. */
+  private readonly sessions = new Map<string, Connection>();
   private heartbeat: NodeJS.Timeout | undefined;
   private revocationTimer: NodeJS.Timeout | undefined;
+  private readonly ctx: HandlerContext;
 
   constructor(
     private readonly options: GatewayOptions,
@@ -84,6 +42,35 @@ export class IngestGateway {
       perMessageDeflate: false,
     });
     deps.telemetry.registry.onCollect(() => deps.telemetry.agentsConnected(this.connections.size));
+    this.ctx = {
+      options,
+      deps,
+      send: (conn, msg) => this.send(conn, msg),
+      error: (conn, code, message, batchId, retryAfterMs) => {
+        if (conn.protocol === 2)
+          this.send(conn, {
+            v: 2,
+            type: 'error',
+            code,
+            message,
+            ...(batchId !== undefined ? { batchId } : {}),
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          });
+        else
+          this.send(conn, {
+            v: 1,
+            type: 'error',
+            code,
+            message,
+            ...(batchId !== undefined ? { batchId } : {}),
+          });
+      },
+      reject: (conn, code, message, close) => this.reject(conn, code, message, close),
+      sessionOf: (tenantId, host) => this.sessions.get(`${tenantId}/${host}`),
+      claimSession: (conn) => {
+        if (conn.session) this.sessions.set(`${conn.session.tenantId}/${conn.session.host}`, conn);
+      },
+    };
   }
 
   start(): void {
@@ -118,9 +105,7 @@ export class IngestGateway {
 
   /** `tenant/host` of every agent connected now. */
   connectedHosts(): Set<string> {
-    const out = new Set<string>();
-    for (const c of this.connections) if (c.session) out.add(`${c.session.tenantId}/${c.session.host}`);
-    return out;
+    return new Set(this.sessions.keys());
   }
 
   /** Handles an HTTP upgrade; returns false when the path is not ours. */
@@ -164,11 +149,13 @@ export class IngestGateway {
     return true;
   }
 
-  private onConnection(ws: WebSocket, token: AgentTokenTable, req: IncomingMessage): void {
+  private onConnection(ws: Connection['ws'], token: AgentTokenTable, req: IncomingMessage): void {
     const conn: Connection = {
       ws,
       token,
       session: undefined,
+      host: undefined,
+      protocol: 1,
       queue: Promise.resolve(),
       alive: true,
       remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
@@ -193,8 +180,16 @@ export class IngestGateway {
     });
     ws.on('close', (code) => {
       this.connections.delete(conn);
-      if (conn.session) this.deps.onAgent?.(conn.session.tenantId, conn.session.host);
-      this.deps.log.info({ host: conn.session?.host, tenant: token.tenant_id, code }, 'agent disconnected');
+      const s = conn.session;
+      if (s) {
+        const key = `${s.tenantId}/${s.host}`;
+        if (this.sessions.get(key) === conn) this.sessions.delete(key);
+        this.deps.onAgent?.(s.tenantId, s.host);
+      }
+      // The host's state stays until its last batch is done and it is written back.
+      const host = conn.host;
+      if (host) void conn.queue.then(() => this.deps.hosts.release(host));
+      this.deps.log.info({ host: s?.host, tenant: token.tenant_id, code }, 'agent disconnected');
     });
   }
 
@@ -202,6 +197,16 @@ export class IngestGateway {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
     const decoded = decodeAgentMessage(raw);
     if (!decoded.ok) {
+      // Before hello, anything but a hello is "hello required", whatever else is wrong with it.
+      if (!conn.session && decoded.type !== 'hello' && decoded.code !== ErrorCode.malformedJson) {
+        this.reject(
+          conn,
+          ErrorCode.helloRequired,
+          `a hello frame must come first (got ${decoded.type === undefined ? 'a frame without a type' : decoded.type})`,
+          CloseCode.helloRequired,
+        );
+        return;
+      }
       const close =
         decoded.code === ErrorCode.unsupportedVersion
           ? CloseCode.unsupportedVersion
@@ -211,8 +216,9 @@ export class IngestGateway {
     }
     const msg: AgentMessage = decoded.message;
     this.deps.telemetry.framesReceived({ type: msg.type });
-    if (msg.type === 'hello') return this.onHello(conn, msg);
-    if (!conn.session) {
+    if (msg.type === 'hello') return onHello(this.ctx, conn, msg);
+    const session = conn.session;
+    if (!session) {
       this.reject(
         conn,
         ErrorCode.helloRequired,
@@ -221,229 +227,18 @@ export class IngestGateway {
       );
       return;
     }
-    if (msg.type === 'results') return this.onResults(conn, conn.session, msg);
-    if (msg.type === 'event') return this.onEvent(conn, conn.session, msg);
-    return this.onSnapshot(conn, conn.session, msg);
-  }
-
-  private async onHello(conn: Connection, hello: Hello): Promise<void> {
-    const { token } = conn;
-    // A token without a host is bound to the host of its first hello: it can never speak for another one.
-    if (token.host === null) {
-      try {
-        if (await bindTokenHost(this.deps.db, token.id, hello.agent.host)) token.host = hello.agent.host;
-      } catch (err) {
-        this.deps.log.error({ err: (err as Error).message }, 'cannot bind the token to its host');
-        this.reject(
-          conn,
-          ErrorCode.internal,
-          'collector cannot register the agent now',
-          CloseCode.internalError,
-        );
-        return;
-      }
-    }
-    if (token.host !== hello.agent.host) {
+    if (msg.v !== conn.protocol) {
       this.reject(
         conn,
-        ErrorCode.hostMismatch,
-        `this token may only report for host "${token.host}", not "${hello.agent.host}"`,
-        CloseCode.policyViolation,
+        ErrorCode.unsupportedVersion,
+        `/v: this session speaks protocol version ${conn.protocol} (from its hello), not ${msg.v}`,
+        CloseCode.unsupportedVersion,
       );
       return;
     }
-    try {
-      const agent = await upsertAgent(this.deps.db, {
-        id: this.deps.newId(),
-        tenantId: token.tenant_id,
-        tokenId: token.id,
-        agent: hello.agent,
-        now: this.deps.now(),
-      });
-      conn.session = {
-        sessionId: this.deps.newId(),
-        tenantId: token.tenant_id,
-        tokenId: token.id,
-        agentId: agent.id,
-        host: agent.host,
-        environment: agent.environment,
-        application: agent.application,
-      };
-    } catch (err) {
-      this.deps.log.error({ err: (err as Error).message }, 'cannot register agent');
-      this.reject(
-        conn,
-        ErrorCode.internal,
-        'collector cannot register the agent now',
-        CloseCode.internalError,
-      );
-      return;
-    }
-    this.deps.log.info(
-      { tenant: token.tenant_id, host: hello.agent.host, version: hello.agent.version },
-      'agent connected',
-    );
-    this.deps.onAgent?.(token.tenant_id, hello.agent.host);
-    this.send(conn, {
-      v: PROTOCOL_VERSION,
-      type: 'welcome',
-      sessionId: conn.session.sessionId,
-      tenant: token.tenant_id,
-      limits: { maxBatch: this.options.maxBatch, maxFrameBytes: this.options.maxFrameBytes },
-      heartbeatMs: this.options.heartbeatMs,
-    });
-  }
-
-  private async onResults(conn: Connection, session: AgentSession, msg: ResultsBatch): Promise<void> {
-    if (msg.results.length > this.options.maxBatch) {
-      this.reject(
-        conn,
-        ErrorCode.batchTooLarge,
-        `/results: ${msg.results.length} results in one batch; the limit is ${this.options.maxBatch}`,
-        CloseCode.policyViolation,
-      );
-      return;
-    }
-    if (!this.takeTokens(conn, msg.results.length)) {
-      this.deps.telemetry.ingestErrors({ code: ErrorCode.rateLimited });
-      this.send(conn, {
-        v: PROTOCOL_VERSION,
-        type: 'error',
-        code: ErrorCode.rateLimited,
-        message: `over ${this.options.rateLimit.resultsPerSecond} results per second; send this batch again later`,
-        batchId: msg.batchId,
-      });
-      return;
-    }
-    const t0 = performance.now();
-    try {
-      const batch = await this.deps.pipeline.process(
-        newBatch(session, msg.batchId, msg.results, this.deps.now()),
-      );
-      const t = this.deps.telemetry;
-      t.resultsAccepted({}, batch.fresh.length);
-      t.resultsDuplicate({}, batch.duplicates);
-      t.batches();
-      for (const e of batch.effects) {
-        if (e.kind === 'opened') t.ticketsOpened();
-        if (e.kind === 'resolved') t.ticketsResolved();
-      }
-      this.deps.onEffects?.(batch.effects, session.host, session.tenantId);
-      this.send(conn, {
-        v: PROTOCOL_VERSION,
-        type: 'ack',
-        batchId: msg.batchId,
-        accepted: batch.fresh.length,
-        duplicates: batch.duplicates,
-      });
-    } catch (err) {
-      // Not acked: the agent keeps the batch and sends it again; nothing is lost.
-      this.deps.telemetry.ingestErrors({ code: ErrorCode.internal });
-      if (err instanceof StageError && err.stage === 'persist-metrics') this.deps.telemetry.sinkFailures();
-      this.deps.log.error(
-        { host: session.host, batchId: msg.batchId, err: (err as Error).message },
-        'batch not handled',
-      );
-      this.send(conn, {
-        v: PROTOCOL_VERSION,
-        type: 'error',
-        code: ErrorCode.internal,
-        message: `batch not handled, send it again later: ${(err as Error).message}`,
-        batchId: msg.batchId,
-      });
-    } finally {
-      this.deps.telemetry.batchSeconds({}, (performance.now() - t0) / 1000);
-    }
-  }
-
-  private async onSnapshot(conn: Connection, session: AgentSession, msg: DriftSnapshot): Promise<void> {
-    try {
-      const stored = await insertSnapshot(this.deps.db, {
-        id: `${session.tenantId}:${msg.snapshotId}`,
-        tenant_id: session.tenantId,
-        host: session.host,
-        check_id: msg.checkId,
-        taken_at: msg.takenAt,
-        full: msg.full ? 1 : 0,
-        items: encodeSnapshotItems(msg),
-        received_at: this.deps.now().toISOString(),
-      });
-      this.send(conn, {
-        v: PROTOCOL_VERSION,
-        type: 'ack',
-        batchId: msg.snapshotId,
-        accepted: stored ? 1 : 0,
-        duplicates: stored ? 0 : 1,
-      });
-      if (stored) this.deps.onSnapshotStored?.(session);
-      if (!msg.full && !(await this.hasBase(session, msg))) {
-        this.send(conn, {
-          v: PROTOCOL_VERSION,
-          type: 'snapshot.request',
-          checkId: msg.checkId,
-          reason: `no snapshot ${msg.baseSnapshotId ?? '(none named)'} to apply these changes to`,
-        });
-      }
-    } catch (err) {
-      this.deps.log.error({ host: session.host, err: (err as Error).message }, 'snapshot not stored');
-      this.send(conn, {
-        v: PROTOCOL_VERSION,
-        type: 'error',
-        code: ErrorCode.internal,
-        message: 'snapshot not stored, send it again later',
-        batchId: msg.snapshotId,
-      });
-    }
-  }
-
-  /** Token bucket per agent: refills at the sustained rate, holds at most the burst. */
-  private takeTokens(conn: Connection, n: number): boolean {
-    const { resultsPerSecond, burst } = this.options.rateLimit;
-    const now = performance.now();
-    const b = conn.bucket;
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * resultsPerSecond);
-    b.at = now;
-    // A batch larger than the burst passes when the bucket is full, and leaves it in debt.
-    if (b.tokens < Math.min(n, burst)) return false;
-    b.tokens -= n;
-    return true;
-  }
-
-  /** Whether the snapshot a delta applies to was received (it may be lost with an agent's outbox bound). */
-  private async hasBase(session: AgentSession, msg: DriftSnapshot): Promise<boolean> {
-    if (!msg.baseSnapshotId) return false;
-    return (
-      (await findSnapshot(this.deps.db, session.tenantId, session.host, msg.baseSnapshotId)) !== undefined
-    );
-  }
-
-  private async onEvent(conn: Connection, session: AgentSession, msg: AgentEvent): Promise<void> {
-    this.deps.telemetry.agentEvents({ kind: msg.kind });
-    this.deps.log.warn(
-      { tenant: session.tenantId, host: session.host, kind: msg.kind, details: msg.details },
-      'agent event',
-    );
-    try {
-      await insertAgentEvent(this.deps.db, {
-        id: `${session.tenantId}:${msg.eventId}`,
-        tenant_id: session.tenantId,
-        host: session.host,
-        kind: msg.kind,
-        at: msg.at,
-        details: JSON.stringify(msg.details),
-        received_at: this.deps.now().toISOString(),
-      });
-      this.send(conn, { v: PROTOCOL_VERSION, type: 'ack', batchId: msg.eventId, accepted: 1, duplicates: 0 });
-    } catch (err) {
-      this.deps.log.error({ host: session.host, err: (err as Error).message }, 'agent event not stored');
-      this.send(conn, {
-        v: PROTOCOL_VERSION,
-        type: 'error',
-        code: ErrorCode.internal,
-        message: 'event not stored, send it again later',
-        batchId: msg.eventId,
-      });
-    }
+    if (msg.type === 'results') return onResults(this.ctx, conn, session, msg);
+    if (msg.type === 'event') return onEvent(this.ctx, conn, session, msg);
+    return onSnapshot(this.ctx, conn, session, msg);
   }
 
   private reject(conn: Connection, code: ErrorCode, message: string, close: CloseCode): void {
@@ -452,7 +247,7 @@ export class IngestGateway {
       { remote: conn.remote, host: conn.session?.host, code, error: message },
       'frame refused',
     );
-    this.send(conn, { v: PROTOCOL_VERSION, type: 'error', code, message });
+    this.ctx.error(conn, code, message);
     conn.ws.close(close, `${code}: ${message}`.slice(0, 120));
   }
 

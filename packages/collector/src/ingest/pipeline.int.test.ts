@@ -1,31 +1,27 @@
-// The ingest pipeline against a real store on both dialects (SQLite and PostgreSQL).
+// The ingest pipeline (group commit, host state in memory, one transaction per group) against a real store
+// on both dialects (SQLite and PostgreSQL) and the embedded metrics store.
 import { createIdGenerator, type Result, type Status } from '@vigie/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DIALECTS, freshStore } from '../../../../test/support/stores.js';
 import { EmbeddedSink } from '../sinks/embedded/sink.js';
-import { upsertAgent } from '../store/agents.js';
 import type { Store } from '../store/open.js';
 import { addTenant } from '../store/tenants.js';
 import { listTickets, ticketTimeline } from '../store/tickets.js';
-import { ContractBook } from '../tickets/contracts.js';
-import { SILENT_NOTIFIER } from '../tickets/notifier.js';
-import { DedupeStage } from './dedupe.js';
-import { EvaluateStage } from './evaluate.js';
-import { PersistMetricsStage } from './persist-metrics.js';
-import { type AgentSession, IngestPipeline, newBatch } from './pipeline.js';
-import { RecordStage } from './record.js';
+import type { IncomingResult } from './pipeline.js';
+import { ingestHarness } from './testing.js';
 
 describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
   let disposers: Array<() => Promise<void>> = [];
   afterEach(async () => {
-    await Promise.all(disposers.map((d) => d()));
+    for (const d of disposers.reverse()) await d();
     disposers = [];
   });
 
   async function setup(
     policy = { failures: 1, recoveries: 1, flapChanges: 100, flapWindowMs: 3_600_000 },
     reopenWindowMs = 0,
-    environment = 'production',
+    environment: 'production' | 'iso-production' | 'staging' = 'production',
+    epoch?: string,
   ) {
     const { store, dispose } = await freshStore(dialect);
     const sink = new EmbeddedSink({ path: ':memory:', retentionMs: 86_400_000 * 365, maxPoints: 1e6 });
@@ -33,44 +29,24 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
     let clock = Date.parse('2026-11-28T12:00:00.000Z');
     const now = () => new Date(clock);
     const newId = createIdGenerator(() => clock);
-    const now0 = now();
-    await addTenant(store.db, 'acme', 'ACME', now0);
-    const agent = await upsertAgent(store.db, {
-      id: newId(),
-      tenantId: 'acme',
-      tokenId: 'tok',
-      agent: {
-        host: 'web-01',
-        environment: environment as 'production',
-        application: 'shop',
-        version: 'test',
-      },
-      now: now0,
+    await addTenant(store.db, 'acme', 'ACME', now());
+    const harness = ingestHarness({
+      store,
+      sink,
+      now,
+      newId,
+      policy,
+      reopenWindowMs,
+      rules: [{ id: 'disk', metric: 'used_percent', warning: 80, critical: 90 }],
     });
-    const session: AgentSession = {
-      sessionId: 's',
-      tenantId: 'acme',
-      tokenId: 'tok',
-      agentId: agent.id,
-      host: 'web-01',
-      environment,
-      application: 'shop',
-    };
-    const pipeline = new IngestPipeline([
-      new DedupeStage(store.db),
-      new EvaluateStage(() => [{ id: 'disk', metric: 'used_percent', warning: 80, critical: 90 }]),
-      new PersistMetricsStage(sink),
-      new RecordStage(store.db, {
-        newId,
-        now,
-        policy,
-        reopenWindowMs,
-        staleAfterMs: 86_400_000,
-        dueTimes: new ContractBook().dueTimes(),
-        notifier: SILENT_NOTIFIER,
-      }),
-    ]);
-    const result = (checkId: string, status: Status, metrics: Record<string, number> = {}): Result => {
+    disposers.push(() => harness.close());
+    const agent = await harness.connect({ tenant: 'acme', host: 'web-01', environment, epoch });
+    let seq = 0;
+    const result = (
+      checkId: string,
+      status: Status,
+      metrics: Record<string, number> = {},
+    ): IncomingResult => {
       clock += 60_000;
       return {
         id: newId(),
@@ -82,10 +58,20 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
         message: `${checkId} ${status}`,
         observedAt: new Date(clock).toISOString(),
         durationMs: 1,
+        ...(epoch ? { seq: ++seq } : {}),
       };
     };
-    const send = (results: Result[]) => pipeline.process(newBatch(session, newId(), results, now()));
-    return { store, sink, send, result };
+    const send = (results: Result[], sentAt?: number) => agent.send(results, { sentAt });
+    return {
+      store,
+      sink,
+      send,
+      result,
+      harness,
+      agent,
+      now: () => clock,
+      advance: (ms: number) => (clock += ms),
+    };
   }
 
   const open = (store: Store) => listTickets(store.db, { tenantId: 'acme', status: ['open'], limit: 100 });
@@ -183,10 +169,10 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
       result('backup', 'critical', { age_seconds: 200 }),
     ];
     const first = await send(batch);
-    expect([first.fresh.length, first.duplicates]).toEqual([2, 0]);
+    expect([first.accepted.length, first.duplicates]).toEqual([2, 0]);
     const points = sink.count();
     const replay = await send(batch);
-    expect([replay.fresh.length, replay.duplicates]).toEqual([0, 2]);
+    expect([replay.accepted.length, replay.duplicates]).toEqual([0, 2]);
     expect(sink.count()).toBe(points);
     expect((await open(store))[0]?.occurrences).toBe(2);
   });
@@ -196,7 +182,7 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
     const b = await send([
       { ...result('fs', 'ok', { 'used_percent@/': 95 }), type: 'filesystem', category: 'performance' },
     ]);
-    expect(b.evaluations.values().next().value?.findings[0]).toMatchObject({
+    expect(b.accepted[0]?.evaluation?.findings[0]).toMatchObject({
       rule: 'disk',
       status: 'critical',
       limit: 90,

@@ -1,124 +1,180 @@
-// Stage: in one transaction, mark results handled, save each check's last state (with its soft/hard memory),
-// and drive its ticket from the confirmed state: open, count, raise, reopen, flap, resolve. A result older than
-// the check's last known state updates nothing (late replay).
-import type { Result } from '@vigie/shared';
-import { type CheckMemory, type ConfirmationPolicy, INITIAL_MEMORY, observe } from '../rules/confirmation.js';
-import { touchAgent } from '../store/agents.js';
-import type { Db } from '../store/open.js';
-import { getCheckState, markResultsSeen, saveCheckState } from '../store/results.js';
-import {
-  type ApplyDeps,
-  applyFlapping,
-  applyStatus,
-  type StatusChange,
-  type TicketEffect,
-} from '../tickets/apply.js';
-import type { NotificationKind, Notifier } from '../tickets/notifier.js';
-import type { IngestBatch, Stage } from './pipeline.js';
+// Stage: the group's one transaction. It reads the tickets of every key the group's results touch (one
+// statement, rows locked on PostgreSQL), plans each ticket change in order with the pure rules of
+// tickets/plan.ts, and writes tickets, timelines, notifications, material check states and stream marks in a
+// few multi-row statements. Only after the commit do the host states in memory take the group's changes; the
+// rest of each check's latest result waits for the write-behind.
 
-/** Which ticket effects are worth a notification (a plain repeat is not; a raised severity is). */
-const NOTIFY: Record<TicketEffect['kind'], NotificationKind | undefined> = {
-  opened: 'opened',
-  reopened: 'opened',
-  occurrence: 'updated',
-  flapping: 'updated',
-  resolved: 'resolved',
-};
+import type { TicketEventTable, TicketTable } from '../store/schema.js';
+import type { Notifier } from '../tickets/notifier.js';
+import { type KeyView, notificationFor, type PlanDeps, planIntent } from '../tickets/plan.js';
+import type { Priority } from '../tickets/priority.js';
+import type { IngestBatch, IngestGroup, Stage } from './pipeline.js';
+import { emptyWrite, type GroupWrite, type IngestStore } from './store/types.js';
+
+type Due = { responseDue: Date; resolutionDue: Date };
+/** Due times under a tenant's contract, read before the transaction so that planning never waits. */
+export type DueTimesOf = (tenantId: string) => Promise<(priority: Priority, openedAt: Date) => Due>;
+
+export interface RecordDeps {
+  store: IngestStore;
+  newId: () => string;
+  now: () => Date;
+  reopenWindowMs: number;
+  dueTimesOf: DueTimesOf;
+  notifier: Notifier;
+}
+
+const CLOSED = new Set(['resolved', 'closed']);
 
 export class RecordStage implements Stage {
   readonly name = 'record';
-  constructor(
-    private readonly db: Db,
-    private readonly deps: ApplyDeps & {
-      policy: ConfirmationPolicy;
-      staleAfterMs: number;
-      notifier: Notifier;
-    },
-  ) {}
+  constructor(private readonly deps: RecordDeps) {}
 
-  async run(batch: IngestBatch): Promise<void> {
-    const s = batch.session;
-    await this.db.transaction().execute(async (trx) => {
-      await touchAgent(trx, s.agentId, batch.receivedAt);
-      const inserted = await markResultsSeen(
-        trx,
-        s.tenantId,
-        batch.fresh.map((r) => r.id),
-        batch.receivedAt,
-      );
-      const fresh = batch.fresh.filter((r) => inserted.has(r.id));
-      batch.duplicates += batch.fresh.length - fresh.length;
-      batch.fresh = fresh;
-      batch.effects = [];
-      for (const r of sortedByTime(fresh)) await this.recordOne(trx, batch, r);
+  async run(group: IngestGroup): Promise<void> {
+    const dueByTenant = new Map<string, (priority: Priority, openedAt: Date) => Due>();
+    let since = Number.POSITIVE_INFINITY;
+    const keys = new Set<string>();
+    for (const b of group.batches) {
+      if (b.intents.length === 0) continue;
+      if (!dueByTenant.has(b.session.tenantId))
+        dueByTenant.set(b.session.tenantId, await this.deps.dueTimesOf(b.session.tenantId));
+      for (const { key, intent } of b.intents) {
+        keys.add(key);
+        since = Math.min(since, Date.parse(intent.change.observedAt) - this.deps.reopenWindowMs);
+      }
+    }
+    const planDeps: PlanDeps = {
+      newId: this.deps.newId,
+      now: this.deps.now,
+      reopenWindowMs: this.deps.reopenWindowMs,
+      dueTimes: (tenant, priority, openedAt) =>
+        (dueByTenant.get(tenant) as (p: Priority, o: Date) => Due)(priority, openedAt),
+    };
+    await this.deps.store.transaction(async (tx) => {
+      const rows =
+        keys.size > 0
+          ? await tx.ticketsOf([...keys], new Date(Number.isFinite(since) ? since : 0).toISOString())
+          : [];
+      await tx.write(this.plan(group, viewsOf(rows), planDeps));
     });
+    for (const b of group.batches) commitToMemory(b);
   }
 
-  private async recordOne(trx: Db, batch: IngestBatch, r: Result): Promise<void> {
-    const s = batch.session;
-    const evaluation = batch.evaluations.get(r.id);
-    const status = evaluation?.status ?? r.status;
-    const message = evaluation?.message ?? r.message;
-    const previous = await getCheckState(trx, s.tenantId, s.host, r.checkId);
-    if (previous && previous.observed_at > r.observedAt) return;
-    const memory =
-      previous?.memory && previous.memory !== '{}'
-        ? (JSON.parse(previous.memory) as CheckMemory)
-        : INITIAL_MEMORY;
-    const t = observe(memory, status, Date.parse(r.observedAt), this.deps.policy);
-    await saveCheckState(trx, {
-      tenant_id: s.tenantId,
-      host: s.host,
-      check_id: r.checkId,
-      type: r.type,
-      category: r.category,
-      status,
-      agent_status: r.status,
-      message,
-      metrics: JSON.stringify(r.metrics),
-      observed_at: r.observedAt,
-      result_id: r.id,
-      memory: JSON.stringify(t.memory),
-      rules: JSON.stringify(evaluation?.applied ?? {}),
-    });
-    const change: StatusChange = {
-      tenantId: s.tenantId,
-      host: s.host,
-      environment: s.environment,
-      application: s.application,
-      checkId: r.checkId,
-      checkType: r.type,
-      status,
-      message,
-      observedAt: r.observedAt,
-      resultId: r.id,
-      findings: evaluation?.findings ?? [],
-      applied: evaluation?.applied,
-      occurrencesAtOpen: t.memory.streak,
-      stale: batch.receivedAt.getTime() - Date.parse(r.observedAt) > this.deps.staleAfterMs,
-    };
-    const effects = [];
-    if (t.flapStarted || t.flapEnded)
-      effects.push(await applyFlapping(trx, change, t.flapStarted, this.deps));
-    if (t.memory.flapping) {
-      // While flapping, count failures on the one flapping ticket; no opens and resolves.
-      if (status !== 'ok' && !t.flapStarted) effects.push(await applyStatus(trx, change, this.deps));
-    } else if (t.memory.hard !== 'ok' && status !== 'ok') {
-      effects.push(await applyStatus(trx, { ...change, status: t.memory.hard }, this.deps));
-    } else if (t.memory.hard === 'ok' && (t.hardChanged || t.flapEnded)) {
-      effects.push(await applyStatus(trx, { ...change, status: 'ok' }, this.deps));
+  /** Plans every batch's ticket work against the views, and gathers everything the group writes. */
+  private plan(group: IngestGroup, views: Map<string, KeyView>, planDeps: PlanDeps): GroupWrite {
+    const w = emptyWrite();
+    const touched = new Map<string, { row: TicketTable; isNew: boolean }>();
+    const timeline = new TimelineRows();
+    for (const b of group.batches) {
+      b.effects = [];
+      for (const { key, intent } of b.intents) {
+        const plan = planIntent(views.get(key) ?? {}, intent, planDeps);
+        views.set(key, plan.view);
+        for (const e of plan.events) timeline.add(e);
+        const effect = plan.effect;
+        if (!effect) continue;
+        if (plan.inserted || plan.updated) {
+          const before = touched.get(effect.ticket.id);
+          touched.set(effect.ticket.id, {
+            row: effect.ticket,
+            isNew: before?.isNew ?? plan.inserted !== undefined,
+          });
+        }
+        b.effects.push(effect);
+        const kind = notificationFor(effect);
+        if (kind) w.deliveries.push(...this.deps.notifier.deliveries(effect.ticket, kind));
+      }
+      const s = b.session;
+      for (const id of b.material)
+        w.checkStates.push(b.host.row(b.next.get(id) as NonNullable<ReturnType<typeof b.next.get>>));
+      if (s.epoch !== undefined && b.highWater !== undefined) {
+        const mark = b.host.streams.get(s.epoch);
+        if (mark === undefined || !b.host.knownEpochs.has(s.epoch) || b.highWater > mark) {
+          w.streams.push({
+            tenant_id: s.tenantId,
+            host: s.host,
+            epoch: s.epoch,
+            high_water: b.highWater,
+            updated_at: new Date(b.receivedAt).toISOString(),
+          });
+        }
+      }
+      const at = new Date(b.receivedAt).toISOString();
+      for (const id of b.seenIds) w.seen.push({ result_id: id, tenant_id: s.tenantId, received_at: at });
     }
-    for (const e of effects) {
-      if (!e) continue;
-      batch.effects.push(e);
-      const kind = NOTIFY[e.kind];
-      if (kind && (e.kind !== 'occurrence' || e.raised)) await this.deps.notifier.notify(trx, e.ticket, kind);
-    }
+    for (const { row, isNew } of touched.values()) (isNew ? w.ticketInserts : w.ticketUpdates).push(row);
+    w.ticketEvents = timeline.rows();
+    return w;
   }
 }
 
-function sortedByTime(results: Result[]): Result[] {
-  return [...results].sort((a, b) =>
-    a.observedAt < b.observedAt ? -1 : a.observedAt > b.observedAt ? 1 : 0,
-  );
+/** The open ticket and the latest resolved one of each key, from the rows read. */
+function viewsOf(rows: TicketTable[]): Map<string, KeyView> {
+  const views = new Map<string, KeyView>();
+  for (const t of rows) {
+    const v = views.get(t.dedup_key) ?? {};
+    if (!CLOSED.has(t.status)) v.open = t;
+    else if (
+      t.status === 'resolved' &&
+      (!v.lastResolved || (t.resolved_at ?? '') > (v.lastResolved.resolved_at ?? ''))
+    )
+      v.lastResolved = t;
+    views.set(t.dedup_key, v);
+  }
+  return views;
+}
+
+/**
+ * Timeline rows of a group, with repeats folded: consecutive occurrences of one ticket become one row that
+ * says how many (`count`) and from which result (`firstResultId`) to which (`resultId`).
+ */
+class TimelineRows {
+  private readonly list: TicketEventTable[] = [];
+  private readonly last = new Map<string, { index: number; details: Record<string, unknown> }>();
+
+  add(e: TicketEventTable): void {
+    const prev = this.last.get(e.ticket_id);
+    if (e.kind === 'occurrence') {
+      const details = JSON.parse(e.details) as Record<string, unknown>;
+      const before = prev ? this.list[prev.index] : undefined;
+      if (prev && before?.kind === 'occurrence') {
+        const merged = {
+          ...details,
+          count: Number(prev.details.count ?? 1) + 1,
+          firstResultId: prev.details.firstResultId ?? prev.details.resultId,
+        };
+        this.list[prev.index] = { ...before, details: JSON.stringify(merged) };
+        this.last.set(e.ticket_id, { index: prev.index, details: merged });
+        return;
+      }
+      const first = { ...details, count: 1 };
+      this.list.push({ ...e, details: JSON.stringify(first) });
+      this.last.set(e.ticket_id, { index: this.list.length - 1, details: first });
+      return;
+    }
+    this.list.push(e);
+    this.last.set(e.ticket_id, { index: this.list.length - 1, details: {} });
+  }
+
+  rows(): TicketEventTable[] {
+    return this.list;
+  }
+}
+
+/** After the commit: the host's state in memory takes the batch's changes. */
+function commitToMemory(b: IngestBatch): void {
+  const h = b.host;
+  for (const [id, state] of b.next) {
+    h.checks.set(id, state);
+    if (b.material.has(id)) h.behind.delete(id);
+    else h.behind.add(id);
+  }
+  const epoch = b.session.epoch;
+  if (epoch !== undefined && b.highWater !== undefined) {
+    h.streams.set(epoch, Math.max(h.streams.get(epoch) ?? 0, b.highWater));
+    h.knownEpochs.add(epoch);
+  }
+  h.lastSeenMs = Math.max(h.lastSeenMs ?? 0, b.receivedAt);
+  h.lastSeenDirty = true;
+  if (b.skewMs !== undefined) h.clockSkewMs = Math.round(b.skewMs);
 }

@@ -54,8 +54,13 @@ export function measurementFor(type: string): string {
  * One point per metric instance (tag `instance`) in the measurement named after the check type, plus one
  * `vigie_check` point with the status code (0 ok, 1 warning, 2 critical, 3 unknown) and the duration.
  */
-export function resultToPoints(result: Result, who: SeriesIdentity, finalStatus: Status): MetricPoint[] {
-  const time = Date.parse(result.observedAt);
+export function resultToPoints(
+  result: Result,
+  who: SeriesIdentity,
+  finalStatus: Status,
+  /** The observation time on the collector's clock (ms); default: the result's own. */
+  time: number = Date.parse(result.observedAt),
+): MetricPoint[] {
   const base = {
     tenant: who.tenant,
     application: who.application,

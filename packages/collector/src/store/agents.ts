@@ -5,7 +5,15 @@ import type { AgentTable, CheckStateTable } from './schema.js';
 
 export async function upsertAgent(
   db: Db,
-  params: { id: string; tenantId: string; tokenId: string; agent: Hello['agent']; now: Date },
+  params: {
+    id: string;
+    tenantId: string;
+    tokenId: string;
+    agent: Hello['agent'];
+    now: Date;
+    protocol?: number;
+    clockSkewMs?: number | null;
+  },
 ): Promise<AgentTable> {
   const at = params.now.toISOString();
   const row: AgentTable = {
@@ -18,6 +26,8 @@ export async function upsertAgent(
     version: params.agent.version,
     first_seen: at,
     last_seen: at,
+    protocol_version: params.protocol ?? null,
+    clock_skew_ms: params.clockSkewMs ?? null,
   };
   await db
     .insertInto('agents')
@@ -29,6 +39,8 @@ export async function upsertAgent(
         application: row.application,
         version: row.version,
         last_seen: at,
+        protocol_version: row.protocol_version,
+        clock_skew_ms: row.clock_skew_ms,
       }),
     )
     .execute();

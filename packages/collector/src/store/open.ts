@@ -15,6 +15,11 @@ export type Db = Kysely<Database>;
 export interface Store {
   db: Db;
   dialect: StoreConfig['kind'];
+  /**
+   * The connection under Kysely, for the ingest hot path's hand-written statements: the SQLite handle (used
+   * only while holding Kysely's connection, so statements never interleave), or the PostgreSQL pool.
+   */
+  raw: { kind: 'sqlite'; sqlite: SQLite.Database } | { kind: 'postgres'; pool: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database
  */
 export async function openStore(config: StoreConfig, migrations: Record<string, Migration>): Promise<Store> {
   let db: Db;
+  let raw: Store['raw'];
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
     const sqlite = new SQLite(config.path);
@@ -56,6 +62,7 @@ export async function openStore(config: StoreConfig, migrations: Record<string, 
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    raw = { kind: 'sqlite', sqlite };
   } else {
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
     // An idle client's error (server restart) must not crash the collector; the pool replaces the client.
@@ -63,6 +70,7 @@ export async function openStore(config: StoreConfig, migrations: Record<string, 
       process.emitWarning(`postgres pool: ${err.message}`);
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    raw = { kind: 'postgres', pool };
   }
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
@@ -71,5 +79,5 @@ export async function openStore(config: StoreConfig, migrations: Record<string, 
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`store migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
   }
-  return { db, dialect: config.kind, close: () => db.destroy() };
+  return { db, dialect: config.kind, raw, close: () => db.destroy() };
 }

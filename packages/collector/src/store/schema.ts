@@ -27,6 +27,9 @@ export interface AgentTable {
   version: string;
   first_seen: string;
   last_seen: string;
+  /** The agent's clock minus the collector's, as last measured (protocol 2 agents); null when unknown. */
+  clock_skew_ms?: number | null;
+  protocol_version?: number | null;
 }
 
 export interface ApiKeyTable {

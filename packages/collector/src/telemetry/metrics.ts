@@ -91,6 +91,18 @@ export function collectorTelemetry() {
     ),
     agentEvents: t.counter('vigie_agent_events_total', 'Events reported by agents about themselves, by kind'),
     agentsConnected: t.gauge('vigie_agents_connected', 'Agents connected now'),
+    groups: t.counter('vigie_ingest_groups_total', 'Groups of batches committed together'),
+    groupBatches: t.counter('vigie_ingest_group_batches_total', 'Batches in committed groups'),
+    ingestBacklog: t.gauge('vigie_ingest_backlog_results', 'Results waiting for a group'),
+    hostsInMemory: t.gauge('vigie_ingest_hosts_in_memory', 'Hosts whose check states are held in memory'),
+    storeStatements: t.gauge(
+      'vigie_ingest_store_statements',
+      'Store statements run by the ingest path since start (multi-row statements count once)',
+    ),
+    storeTransactions: t.gauge(
+      'vigie_ingest_store_transactions',
+      'Store transactions run by the ingest path since start',
+    ),
     memory: t.gauge('vigie_process_resident_memory_bytes', 'Resident memory of the collector process'),
   };
 }

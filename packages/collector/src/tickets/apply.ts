@@ -1,10 +1,7 @@
-// Applies a check's confirmed (hard) status to its ticket inside the caller's transaction: open, count an
-// occurrence, raise severity and priority, reopen within the reopen window, mark or clear flapping, resolve.
-// Every change goes to the ticket's timeline with who made it.
-import type { Status } from '@vigie/shared';
-import type { Finding } from '../rules/thresholds.js';
+// Applies a check's confirmed (hard) status to its ticket inside the caller's transaction, one change at a time
+// through Kysely: the rules are the pure plans of `plan.ts`; this module reads the key's rows, plans, and
+// writes the plan. Used outside the ingest hot path (drift tickets, forecasts), which plans whole groups.
 import type { Db } from '../store/open.js';
-import type { TicketTable } from '../store/schema.js';
 import {
   addTicketEvent,
   findOpenTicket,
@@ -12,36 +9,19 @@ import {
   insertTicket,
   updateTicket,
 } from '../store/tickets.js';
-import { decideTicketAction, dedupKey } from './lifecycle.js';
-import { type Priority, priorityFor } from './priority.js';
+import { dedupKey } from './lifecycle.js';
+import {
+  type KeyView,
+  type PlanDeps,
+  planFlapping,
+  planStatus,
+  type StatusChange,
+  type TicketEffect,
+  type TicketPlan,
+} from './plan.js';
+import type { Priority } from './priority.js';
 
-export interface StatusChange {
-  tenantId: string;
-  host: string;
-  environment: string;
-  application: string;
-  checkId: string;
-  checkType: string;
-  /** The confirmed status; `ok` resolves. */
-  status: Status;
-  message: string;
-  observedAt: string;
-  resultId: string;
-  findings: Finding[];
-  /** Which threshold rule applied to each metric. */
-  applied?: Record<string, string>;
-  /** The consecutive failing results that confirmed the state: the occurrence count of a new ticket. */
-  occurrencesAtOpen?: number;
-  /** Late data (an agent catching up after being unreachable) may update or resolve, never open. */
-  stale?: boolean;
-}
-
-export type TicketEffect =
-  | { kind: 'opened'; ticket: TicketTable }
-  | { kind: 'reopened'; ticket: TicketTable }
-  | { kind: 'occurrence'; ticket: TicketTable; raised: boolean }
-  | { kind: 'flapping'; ticket: TicketTable; started: boolean }
-  | { kind: 'resolved'; ticket: TicketTable };
+export { type StatusChange, SYSTEM_ACTOR, type TicketEffect } from './plan.js';
 
 /** Due times of a new ticket, from the tenant's contract (see sla/). */
 export type DueTimes = (
@@ -57,8 +37,6 @@ export interface ApplyDeps {
   reopenWindowMs: number;
   dueTimes: DueTimes;
 }
-
-export const SYSTEM_ACTOR = 'vigie';
 
 export async function timelineEvent(
   db: Db,
@@ -78,140 +56,47 @@ export async function timelineEvent(
   });
 }
 
+async function viewOf(db: Db, change: StatusChange, reopenWindowMs: number): Promise<KeyView> {
+  const key = dedupKey(change.tenantId, change.host, change.checkId);
+  const open = await findOpenTicket(db, key);
+  if (open) return { open };
+  const since = new Date(Date.parse(change.observedAt) - reopenWindowMs).toISOString();
+  return { lastResolved: await findReopenable(db, key, since) };
+}
+
+/**
+ * Plans with due times from the tenant's contract. A plan never waits, so it runs once to learn whether it
+ * opens a ticket (and at which priority), then again with the due times read for it.
+ */
+async function planWithDue(db: Db, deps: ApplyDeps, plan: (d: PlanDeps) => TicketPlan): Promise<TicketPlan> {
+  const base = { newId: deps.newId, now: deps.now, reopenWindowMs: deps.reopenWindowMs };
+  let asked: { tenant: string; priority: Priority; openedAt: Date } | undefined;
+  const first = plan({
+    ...base,
+    dueTimes: (tenant, priority, openedAt) => {
+      asked = { tenant, priority, openedAt };
+      return { responseDue: openedAt, resolutionDue: openedAt };
+    },
+  });
+  if (!asked) return first;
+  const due = await deps.dueTimes(db, asked.tenant, asked.priority, asked.openedAt);
+  return plan({ ...base, dueTimes: () => due });
+}
+
+async function write(db: Db, plan: TicketPlan): Promise<TicketEffect | undefined> {
+  if (plan.inserted) await insertTicket(db, plan.inserted);
+  if (plan.updated) await updateTicket(db, plan.updated.id, plan.updated.changes);
+  for (const e of plan.events) await addTicketEvent(db, e);
+  return plan.effect;
+}
+
 export async function applyStatus(
   db: Db,
   change: StatusChange,
   deps: ApplyDeps,
 ): Promise<TicketEffect | undefined> {
-  const key = dedupKey(change.tenantId, change.host, change.checkId);
-  const open = await findOpenTicket(db, key);
-  const action = decideTicketAction(open, change.status);
-  const at = deps.now().toISOString();
-  const event = (ticketId: string, kind: string, details: Record<string, unknown>) =>
-    timelineEvent(db, deps, ticketId, kind, SYSTEM_ACTOR, details);
-  const title = (severity: string) => `${change.checkId} ${severity} on ${change.host}`;
-  switch (action.kind) {
-    case 'none':
-      return undefined;
-    case 'open': {
-      if (change.stale) return undefined;
-      const priority = priorityFor(action.severity, change.environment);
-      const since = new Date(Date.parse(change.observedAt) - deps.reopenWindowMs).toISOString();
-      const recent = await findReopenable(db, key, since);
-      if (recent) {
-        const ticket: TicketTable = {
-          ...recent,
-          status: 'open',
-          severity: action.severity,
-          priority,
-          message: change.message,
-          occurrences: recent.occurrences + 1,
-          last_seen_at: change.observedAt,
-          resolved_at: null,
-          reopened: (recent.reopened ?? 0) + 1,
-          title: title(action.severity),
-          updated_at: at,
-        };
-        const { id: _id, tenant_id: _t, dedup_key: _k, ...changes } = ticket;
-        await updateTicket(db, recent.id, changes);
-        await event(recent.id, 'reopened', {
-          severity: action.severity,
-          priority,
-          previousResolution: recent.resolved_at,
-          resultId: change.resultId,
-          findings: change.findings,
-        });
-        return { kind: 'reopened', ticket };
-      }
-      const opened = new Date(change.observedAt);
-      const due = await deps.dueTimes(db, change.tenantId, priority, opened);
-      const ticket: TicketTable = {
-        id: deps.newId(),
-        tenant_id: change.tenantId,
-        host: change.host,
-        check_id: change.checkId,
-        dedup_key: key,
-        status: 'open',
-        severity: action.severity,
-        title: title(action.severity),
-        message: change.message,
-        occurrences: Math.max(1, change.occurrencesAtOpen ?? 1),
-        opened_at: change.observedAt,
-        last_seen_at: change.observedAt,
-        resolved_at: null,
-        updated_at: at,
-        kind: 'check',
-        priority,
-        support_level: 'N1',
-        environment: change.environment,
-        application: change.application,
-        response_due_at: due.responseDue.toISOString(),
-        resolution_due_at: due.resolutionDue.toISOString(),
-      };
-      await insertTicket(db, ticket);
-      await event(ticket.id, 'opened', {
-        severity: action.severity,
-        priority,
-        message: change.message,
-        resultId: change.resultId,
-        checkType: change.checkType,
-        rules: change.applied ?? {},
-        findings: change.findings,
-        responseDue: ticket.response_due_at,
-        resolutionDue: ticket.resolution_due_at,
-      });
-      return { kind: 'opened', ticket };
-    }
-    case 'occurrence': {
-      const t = open as TicketTable;
-      const priority = action.raised
-        ? priorityFor(action.severity, change.environment)
-        : (t.priority ?? 'P4');
-      const ticket: TicketTable = {
-        ...t,
-        occurrences: t.occurrences + 1,
-        severity: action.severity,
-        priority,
-        message: change.message,
-        last_seen_at: change.observedAt,
-        title: action.raised ? title(action.severity) : t.title,
-        updated_at: at,
-      };
-      await updateTicket(db, t.id, {
-        occurrences: ticket.occurrences,
-        severity: ticket.severity,
-        priority,
-        message: ticket.message,
-        last_seen_at: ticket.last_seen_at,
-        title: ticket.title,
-        updated_at: at,
-      });
-      await event(t.id, action.raised ? 'severity_raised' : 'occurrence', {
-        status: change.status,
-        priority,
-        occurrences: ticket.occurrences,
-        resultId: change.resultId,
-        findings: change.findings,
-      });
-      return { kind: 'occurrence', ticket, raised: action.raised };
-    }
-    case 'resolve': {
-      const t = open as TicketTable;
-      const ticket: TicketTable = {
-        ...t,
-        status: 'resolved',
-        resolved_at: change.observedAt,
-        updated_at: at,
-      };
-      await updateTicket(db, t.id, { status: 'resolved', resolved_at: change.observedAt, updated_at: at });
-      await event(t.id, 'resolved', {
-        reason: 'check recovered',
-        recoveredAt: change.observedAt,
-        resultId: change.resultId,
-      });
-      return { kind: 'resolved', ticket };
-    }
-  }
+  const view = await viewOf(db, change, deps.reopenWindowMs);
+  return write(db, await planWithDue(db, deps, (d) => planStatus(view, change, d)));
 }
 
 /** Marks the key's ticket as flapping (opening one if needed), or back to a normal check ticket. */
@@ -221,36 +106,6 @@ export async function applyFlapping(
   started: boolean,
   deps: ApplyDeps,
 ): Promise<TicketEffect | undefined> {
-  const key = dedupKey(change.tenantId, change.host, change.checkId);
-  const open = await findOpenTicket(db, key);
-  const at = deps.now().toISOString();
-  if (started) {
-    if (open) {
-      await updateTicket(db, open.id, {
-        kind: 'flapping',
-        updated_at: at,
-        title: `${change.checkId} flapping on ${change.host}`,
-      });
-      await timelineEvent(db, deps, open.id, 'flapping_started', SYSTEM_ACTOR, { resultId: change.resultId });
-      return { kind: 'flapping', ticket: { ...open, kind: 'flapping' }, started: true };
-    }
-    const severity: Status = change.status === 'ok' ? 'warning' : change.status;
-    const effect = await applyStatus(db, { ...change, status: severity }, deps);
-    const ticket = effect && 'ticket' in effect ? effect.ticket : undefined;
-    if (!ticket) return effect;
-    await updateTicket(db, ticket.id, {
-      kind: 'flapping',
-      title: `${change.checkId} flapping on ${change.host}`,
-    });
-    await timelineEvent(db, deps, ticket.id, 'flapping_started', SYSTEM_ACTOR, { resultId: change.resultId });
-    return { kind: 'flapping', ticket: { ...ticket, kind: 'flapping' }, started: true };
-  }
-  if (!open) return undefined;
-  await updateTicket(db, open.id, {
-    kind: 'check',
-    updated_at: at,
-    title: `${change.checkId} ${open.severity} on ${change.host}`,
-  });
-  await timelineEvent(db, deps, open.id, 'flapping_ended', SYSTEM_ACTOR, { resultId: change.resultId });
-  return { kind: 'flapping', ticket: { ...open, kind: 'check' }, started: false };
+  const view = await viewOf(db, change, deps.reopenWindowMs);
+  return write(db, await planWithDue(db, deps, (d) => planFlapping(view, change, started, d)));
 }

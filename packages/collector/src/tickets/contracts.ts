@@ -38,6 +38,18 @@ export class ContractBook {
     return contract;
   }
 
+  /** Due times under a tenant's contract, read once: for planners that must not wait. */
+  async dueTimesOf(
+    db: Db,
+    tenantId: string,
+  ): Promise<(priority: Priority, openedAt: Date) => { responseDue: Date; resolutionDue: Date }> {
+    const contract = await this.forTenant(db, tenantId);
+    return (priority, openedAt) => {
+      const clock = new SlaClock(contract, { priority, openedAt });
+      return { responseDue: clock.responseDue as Date, resolutionDue: clock.resolutionDue as Date };
+    };
+  }
+
   dueTimes(): DueTimes {
     return async (db, tenantId, priority, openedAt) => {
       const clock = new SlaClock(await this.forTenant(db, tenantId), { priority, openedAt });

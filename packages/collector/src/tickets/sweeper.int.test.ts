@@ -46,6 +46,10 @@ describe.each(DIALECTS)('ticket sweeper on %s', (dialect) => {
       notify: async (_db, t, kind) => {
         notified.push(`${kind}:${t.check_id}`);
       },
+      deliveries: (t, kind) => {
+        notified.push(`${kind}:${t.check_id}`);
+        return [];
+      },
     };
     const deps = { newId, now, reopenWindowMs: 0, dueTimes: contracts.dueTimes(), contracts, notifier };
     const fail = async (host: string, checkId: string): Promise<TicketTable> => {

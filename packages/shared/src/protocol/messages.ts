@@ -1,29 +1,47 @@
 // Every message between agent and collector: one schema each, the TypeScript type derived from it.
+// Version 1 is the first protocol; version 2 adds a delivery stream (an outbox epoch and a sequence number on
+// every result) so the collector recognises replays by a per-agent high-water mark, the agent's clock on
+// every frame (skew), and `retryAfterMs` on errors (backpressure). A collector speaks both.
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { EnvironmentSchema, ResultSchema } from '../result.js';
 
-const v = Type.Number({ description: 'protocol version' });
+const v = Type.Literal(1, { description: 'protocol version' });
+const v2 = Type.Literal(2, { description: 'protocol version' });
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
+const Time = Type.String({ format: 'date-time', maxLength: 40 });
+/** An outbox's identity: sequence numbers restart from 1 only with a new epoch (a new outbox folder). */
+const Epoch = Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 // ---- agent -> collector ----
 
-export const HelloSchema = Type.Object(
+const AgentIdentity = Type.Object(
   {
-    v,
-    type: Type.Literal('hello'),
-    agent: Type.Object(
-      {
-        host: Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$' }),
-        environment: EnvironmentSchema,
-        application: Type.String({ minLength: 1, maxLength: 100 }),
-        version: Type.String({ maxLength: 40 }),
-      },
-      { additionalProperties: false },
-    ),
+    host: Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$' }),
+    environment: EnvironmentSchema,
+    application: Type.String({ minLength: 1, maxLength: 100 }),
+    version: Type.String({ maxLength: 40 }),
   },
   { additionalProperties: false },
 );
-export type Hello = Static<typeof HelloSchema>;
+
+export const HelloSchema = Type.Object(
+  { v, type: Type.Literal('hello'), agent: AgentIdentity },
+  { additionalProperties: false },
+);
+export const HelloV2Schema = Type.Object(
+  {
+    v: v2,
+    type: Type.Literal('hello'),
+    agent: AgentIdentity,
+    /** The agent's outbox: results carry sequence numbers within this epoch. */
+    stream: Type.Object({ epoch: Epoch }, { additionalProperties: false }),
+    /** The agent's clock when it sent the frame (its skew against the collector's is measured from it). */
+    sentAt: Time,
+  },
+  { additionalProperties: false },
+);
+export type Hello = Static<typeof HelloSchema> | Static<typeof HelloV2Schema>;
 
 export const ResultsBatchSchema = Type.Object(
   {
@@ -34,12 +52,28 @@ export const ResultsBatchSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ResultsBatch = Static<typeof ResultsBatchSchema>;
+/** A result as sent in protocol 2: with its outbox sequence number. */
+export const SequencedResultSchema = Type.Object(
+  { ...ResultSchema.properties, seq: Seq },
+  { additionalProperties: false },
+);
+export type SequencedResult = Static<typeof SequencedResultSchema>;
+export const ResultsBatchV2Schema = Type.Object(
+  {
+    v: v2,
+    type: Type.Literal('results'),
+    batchId: Id,
+    sentAt: Time,
+    results: Type.Array(SequencedResultSchema, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ResultsBatch = Static<typeof ResultsBatchSchema> | Static<typeof ResultsBatchV2Schema>;
 
 /** A host fingerprint: flat item keys (`os.kernel`, `package.openssl`, ...) to string values. */
 export const DriftSnapshotSchema = Type.Object(
   {
-    v,
+    v: Type.Union([v, v2]),
     type: Type.Literal('drift.snapshot'),
     snapshotId: Id,
     checkId: Id,
@@ -60,7 +94,7 @@ export type DriftSnapshot = Static<typeof DriftSnapshotSchema>;
 /** Something the agent itself must report, e.g. results it had to drop because its outbox was full. */
 export const AgentEventSchema = Type.Object(
   {
-    v,
+    v: Type.Union([v, v2]),
     type: Type.Literal('event'),
     eventId: Id,
     at: Type.String({ format: 'date-time', maxLength: 40 }),
@@ -77,32 +111,38 @@ export const AgentEventSchema = Type.Object(
 );
 export type AgentEvent = Static<typeof AgentEventSchema>;
 
-export const AgentMessageSchema = Type.Union([
-  HelloSchema,
-  ResultsBatchSchema,
-  DriftSnapshotSchema,
-  AgentEventSchema,
-]);
-export type AgentMessage = Static<typeof AgentMessageSchema>;
+export type AgentMessage = Hello | ResultsBatch | DriftSnapshot | AgentEvent;
 
 // ---- collector -> agent ----
 
-export const WelcomeSchema = Type.Object(
+const welcomeFields = {
+  type: Type.Literal('welcome'),
+  sessionId: Type.String(),
+  tenant: Type.String(),
+  limits: Type.Object({ maxBatch: Type.Integer(), maxFrameBytes: Type.Integer() }),
+  heartbeatMs: Type.Integer(),
+};
+export const WelcomeSchema = Type.Object({ v, ...welcomeFields }, { additionalProperties: false });
+export const WelcomeV2Schema = Type.Object(
   {
-    v,
-    type: Type.Literal('welcome'),
-    sessionId: Type.String(),
-    tenant: Type.String(),
-    limits: Type.Object({ maxBatch: Type.Integer(), maxFrameBytes: Type.Integer() }),
-    heartbeatMs: Type.Integer(),
+    v: v2,
+    ...welcomeFields,
+    /**
+     * The highest sequence number of this epoch the collector has handled: the agent may forget entries up to
+     * it (their ack was lost) instead of sending them again.
+     */
+    stream: Type.Object(
+      { epoch: Epoch, highWater: Type.Integer({ minimum: 0 }) },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
-export type Welcome = Static<typeof WelcomeSchema>;
+export type Welcome = Static<typeof WelcomeSchema> | Static<typeof WelcomeV2Schema>;
 
 export const AckSchema = Type.Object(
   {
-    v,
+    v: Type.Union([v, v2]),
     type: Type.Literal('ack'),
     batchId: Id,
     accepted: Type.Integer({ minimum: 0 }),
@@ -112,42 +152,64 @@ export const AckSchema = Type.Object(
 );
 export type Ack = Static<typeof AckSchema>;
 
-export const ErrorFrameSchema = Type.Object(
+const errorFields = {
+  type: Type.Literal('error'),
+  code: Type.String(),
+  message: Type.String(),
+  batchId: Type.Optional(Type.String()),
+};
+export const ErrorFrameSchema = Type.Object({ v, ...errorFields }, { additionalProperties: false });
+export const ErrorFrameV2Schema = Type.Object(
   {
-    v,
-    type: Type.Literal('error'),
-    code: Type.String(),
-    message: Type.String(),
-    batchId: Type.Optional(Type.String()),
+    v: v2,
+    ...errorFields,
+    /** Send the batch again after this long (the collector is over capacity, or the agent over its rate). */
+    retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );
-export type ErrorFrame = Static<typeof ErrorFrameSchema>;
+export type ErrorFrame = Static<typeof ErrorFrameSchema> | Static<typeof ErrorFrameV2Schema>;
 
 /** The collector lacks the base of a delta (or wants to check): the agent sends that check's full fingerprint. */
 export const SnapshotRequestSchema = Type.Object(
-  { v, type: Type.Literal('snapshot.request'), checkId: Id, reason: Type.String({ maxLength: 300 }) },
+  {
+    v: Type.Union([v, v2]),
+    type: Type.Literal('snapshot.request'),
+    checkId: Id,
+    reason: Type.String({ maxLength: 300 }),
+  },
   { additionalProperties: false },
 );
 export type SnapshotRequest = Static<typeof SnapshotRequestSchema>;
 
-export const CollectorMessageSchema = Type.Union([
-  WelcomeSchema,
-  AckSchema,
-  ErrorFrameSchema,
-  SnapshotRequestSchema,
-]);
-export type CollectorMessage = Static<typeof CollectorMessageSchema>;
+export type CollectorMessage = Welcome | Ack | ErrorFrame | SnapshotRequest;
 
-export const AGENT_MESSAGE_SCHEMAS: Record<AgentMessage['type'], TSchema> = {
-  hello: HelloSchema,
-  results: ResultsBatchSchema,
-  'drift.snapshot': DriftSnapshotSchema,
-  event: AgentEventSchema,
+/** The schema of each message type, by protocol version. */
+export const AGENT_MESSAGE_SCHEMAS: Record<number, Record<AgentMessage['type'], TSchema>> = {
+  1: {
+    hello: HelloSchema,
+    results: ResultsBatchSchema,
+    'drift.snapshot': DriftSnapshotSchema,
+    event: AgentEventSchema,
+  },
+  2: {
+    hello: HelloV2Schema,
+    results: ResultsBatchV2Schema,
+    'drift.snapshot': DriftSnapshotSchema,
+    event: AgentEventSchema,
+  },
 };
-export const COLLECTOR_MESSAGE_SCHEMAS: Record<CollectorMessage['type'], TSchema> = {
-  welcome: WelcomeSchema,
-  ack: AckSchema,
-  error: ErrorFrameSchema,
-  'snapshot.request': SnapshotRequestSchema,
+export const COLLECTOR_MESSAGE_SCHEMAS: Record<number, Record<CollectorMessage['type'], TSchema>> = {
+  1: {
+    welcome: WelcomeSchema,
+    ack: AckSchema,
+    error: ErrorFrameSchema,
+    'snapshot.request': SnapshotRequestSchema,
+  },
+  2: {
+    welcome: WelcomeV2Schema,
+    ack: AckSchema,
+    error: ErrorFrameV2Schema,
+    'snapshot.request': SnapshotRequestSchema,
+  },
 };

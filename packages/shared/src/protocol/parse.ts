@@ -11,7 +11,10 @@ import {
 } from './messages.js';
 import { ErrorCode, SUPPORTED_VERSIONS } from './version.js';
 
-export type Decoded<T> = { ok: true; message: T } | { ok: false; code: ErrorCode; error: string };
+/** On failure, `type` is the message type the frame declared, when it declared one (e.g. to answer 4005). */
+export type Decoded<T> =
+  | { ok: true; message: T }
+  | { ok: false; code: ErrorCode; error: string; type?: string };
 
 const compiled = new Map<TSchema, TypeCheck<TSchema>>();
 function checker(schema: TSchema): TypeCheck<TSchema> {
@@ -40,7 +43,7 @@ export function describeErrors(schema: TSchema, value: unknown, max = 3): string
   return out.join('; ');
 }
 
-function decode<T>(raw: string, schemas: Record<string, TSchema>): Decoded<T> {
+function decode<T>(raw: string, byVersion: Record<number, Record<string, TSchema>>): Decoded<T> {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -55,23 +58,27 @@ function decode<T>(raw: string, schemas: Record<string, TSchema>): Decoded<T> {
     return { ok: false, code: ErrorCode.invalidMessage, error: '/: expected a JSON object' };
   }
   const obj = value as Record<string, unknown>;
-  if (typeof obj.v !== 'number' || !SUPPORTED_VERSIONS.includes(obj.v)) {
+  const type = typeof obj.type === 'string' ? obj.type.slice(0, 40) : undefined;
+  const schemas = typeof obj.v === 'number' ? byVersion[obj.v] : undefined;
+  if (!schemas || !SUPPORTED_VERSIONS.includes(obj.v as number)) {
     return {
       ok: false,
       code: ErrorCode.unsupportedVersion,
       error: `/v: protocol version ${JSON.stringify(obj.v)} is not supported (supported: ${SUPPORTED_VERSIONS.join(', ')})`,
+      type,
     };
   }
-  const schema = typeof obj.type === 'string' ? schemas[obj.type] : undefined;
+  const schema = type !== undefined ? schemas[type] : undefined;
   if (!schema) {
     return {
       ok: false,
       code: ErrorCode.invalidMessage,
       error: `/type: unknown message type ${JSON.stringify(obj.type)} (expected one of ${Object.keys(schemas).join(', ')})`,
+      type,
     };
   }
   if (!checker(schema).Check(value)) {
-    return { ok: false, code: ErrorCode.invalidMessage, error: describeErrors(schema, value) };
+    return { ok: false, code: ErrorCode.invalidMessage, error: describeErrors(schema, value), type };
   }
   return { ok: true, message: value as T };
 }

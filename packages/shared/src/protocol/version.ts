@@ -1,6 +1,8 @@
 // Protocol version and the close codes a collector uses to say why it ended a connection.
-export const PROTOCOL_VERSION = 1 as const;
-export const SUPPORTED_VERSIONS: readonly number[] = [1];
+/** The newest protocol version; agents and collectors also speak every older one in SUPPORTED_VERSIONS. */
+export const PROTOCOL_VERSION = 2 as const;
+export const SUPPORTED_VERSIONS: readonly number[] = [1, 2];
+export type ProtocolVersion = 1 | 2;
 
 /** WebSocket close codes. 1xxx are RFC 6455; 4xxx are Vigie's own. */
 export const CloseCode = {
@@ -15,6 +17,8 @@ export const CloseCode = {
   credentialRevoked: 4003,
   rateLimited: 4004,
   helloRequired: 4005,
+  /** Another session of the same host took over (the same credential connected again). */
+  sessionReplaced: 4006,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -30,5 +34,8 @@ export const ErrorCode = {
   internal: 'internal_error',
   rateLimited: 'rate_limited',
   credentialRevoked: 'credential_revoked',
+  /** The collector is over capacity: send the batch again after `retryAfterMs`. */
+  overloaded: 'overloaded',
+  sessionReplaced: 'session_replaced',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

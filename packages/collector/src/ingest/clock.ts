@@ -1,0 +1,44 @@
+// Stage: put every result on the collector's clock. Times are RFC 3339 with any offset; they are compared as
+// instants, never as text. A protocol 2 agent says when it sent each batch, so its clock's skew is measured
+// on every batch: beyond `toleranceMs`, its results are shifted by the skew ("corrected"), so an agent whose
+// clock runs days ahead or behind still gets its tickets, SLA times and charts at the right times. A time
+// still ahead of the receive time is clamped to it ("clamped"): nothing is ever dated in the future. A result
+// older than `staleAfterMs` when received is late: it may update state or resolve, never open a ticket.
+import type { IngestGroup, Stage } from './pipeline.js';
+
+export interface ClockPolicy {
+  /** Skew and lead within this are the network and the clocks' ordinary drift: left alone. */
+  toleranceMs: number;
+  staleAfterMs: number;
+}
+
+export class ClockStage implements Stage {
+  readonly name = 'clock';
+  constructor(private readonly policy: ClockPolicy) {}
+
+  run(group: IngestGroup): void {
+    const { toleranceMs, staleAfterMs } = this.policy;
+    for (const b of group.batches) {
+      const skew = b.sentAt === undefined ? undefined : b.sentAt - b.receivedAt;
+      const shift = skew !== undefined && Math.abs(skew) > toleranceMs ? skew : 0;
+      let lead = 0;
+      for (const a of b.accepted) {
+        let t = Date.parse(a.result.observedAt);
+        if (shift !== 0) {
+          t -= shift;
+          a.clock = 'corrected';
+        }
+        if (t > b.receivedAt + toleranceMs) {
+          lead = Math.max(lead, t - b.receivedAt);
+          t = b.receivedAt;
+          a.clock = 'clamped';
+        }
+        a.at = t;
+        a.observedAt = new Date(t).toISOString();
+        a.late = b.receivedAt - t > staleAfterMs;
+      }
+      // Protocol 1 agents do not say when they sent: a lead past the tolerance is the best measure there is.
+      b.skewMs = skew ?? (lead > 0 ? lead : undefined);
+    }
+  }
+}

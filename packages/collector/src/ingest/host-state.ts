@@ -1,0 +1,233 @@
+// The hot state of each host whose agent is connected here: its checks' last states (status, soft/hard
+// memory, last result) and the high-water mark of its result stream, loaded from the store once at hello.
+// Evaluation, confirmation and flapping run on it in memory; the store gets material changes inside each
+// group's transaction, and the rest (latest metrics, message, last-seen time) written behind about once a
+// second. A host's batches are handled one at a time (its queue), whichever session they come from.
+import type { Metrics, Status } from '@vigie/shared';
+import { type CheckMemory, INITIAL_MEMORY } from '../rules/confirmation.js';
+import type { CheckStateTable } from '../store/schema.js';
+import type { BehindWrite, IngestStore } from './store/types.js';
+
+export interface CheckState {
+  checkId: string;
+  type: string;
+  category: string;
+  /** The evaluated status (agent and rules). */
+  status: Status;
+  agentStatus: Status;
+  message: string;
+  metrics: Metrics;
+  observedAt: string;
+  /** `observedAt` in milliseconds, for comparisons. */
+  at: number;
+  resultId: string;
+  memory: CheckMemory;
+  rules: Record<string, string>;
+}
+
+export class HostState {
+  readonly checks = new Map<string, CheckState>();
+  /** Committed high-water mark per stream epoch (protocol 2). */
+  readonly streams = new Map<string, number>();
+  /** Epochs the store holds a row for: a stream the store never saw gets its first batch checked by id. */
+  readonly knownEpochs = new Set<string>();
+  /** Checks whose latest result is not in the store yet (written behind). */
+  readonly behind = new Set<string>();
+  agentId = '';
+  lastSeenMs: number | undefined;
+  lastSeenDirty = false;
+  clockSkewMs: number | null = null;
+  /** Sessions using this state now; an unused state is dropped once written back. */
+  sessions = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly tenantId: string,
+    readonly host: string,
+  ) {}
+
+  /** Runs `fn` after every earlier piece of work of this host. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Drains the host's queue (at close). */
+  idle(): Promise<unknown> {
+    return this.queue;
+  }
+
+  row(c: CheckState): CheckStateTable {
+    return {
+      tenant_id: this.tenantId,
+      host: this.host,
+      check_id: c.checkId,
+      type: c.type,
+      category: c.category,
+      status: c.status,
+      agent_status: c.agentStatus,
+      message: c.message,
+      metrics: JSON.stringify(c.metrics),
+      observed_at: c.observedAt,
+      result_id: c.resultId,
+      memory: JSON.stringify(c.memory),
+      rules: JSON.stringify(c.rules),
+    };
+  }
+}
+
+function parseJson<T>(text: string | undefined, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    // A damaged row (hand-edited store) restarts that check's memory rather than blocking the host.
+    return fallback;
+  }
+}
+
+function fromRow(r: CheckStateTable): CheckState {
+  const memory = parseJson<CheckMemory>(r.memory, INITIAL_MEMORY);
+  return {
+    checkId: r.check_id,
+    type: r.type,
+    category: r.category,
+    status: r.status as Status,
+    agentStatus: r.agent_status as Status,
+    message: r.message,
+    metrics: parseJson<Metrics>(r.metrics, {}),
+    observedAt: r.observed_at,
+    at: Date.parse(r.observed_at),
+    resultId: r.result_id,
+    memory: memory.hard === undefined ? INITIAL_MEMORY : memory,
+    rules: parseJson<Record<string, string>>(r.rules, {}),
+  };
+}
+
+/** Every host state held here, keyed `tenant/host`, and the write-behind of their latest results. */
+export class HostStates {
+  private readonly hosts = new Map<string, HostState>();
+  private readonly loading = new Map<string, Promise<HostState>>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: IngestStore,
+    private readonly deps: { now: () => Date; onError: (err: Error) => void },
+  ) {}
+
+  get(tenantId: string, host: string): HostState | undefined {
+    return this.hosts.get(`${tenantId}/${host}`);
+  }
+
+  size(): number {
+    return this.hosts.size;
+  }
+
+  /**
+   * The host's state for a new session: the one held here (a reconnect, or a session replacing another), else
+   * loaded from the store. With an epoch, the stream's high-water mark is loaded too.
+   */
+  async acquire(tenantId: string, host: string, epoch: string | undefined): Promise<HostState> {
+    const key = `${tenantId}/${host}`;
+    let state = this.hosts.get(key);
+    if (!state) {
+      let pending = this.loading.get(key);
+      if (!pending) {
+        pending = this.load(tenantId, host, epoch).finally(() => this.loading.delete(key));
+        this.loading.set(key, pending);
+      }
+      state = await pending;
+    } else if (epoch && !state.streams.has(epoch)) {
+      const record = await this.store.loadHost(tenantId, host, epoch);
+      if (record.highWater !== undefined && !state.streams.has(epoch)) {
+        state.streams.set(epoch, record.highWater);
+        state.knownEpochs.add(epoch);
+      }
+    }
+    state.sessions++;
+    return state;
+  }
+
+  private async load(tenantId: string, host: string, epoch: string | undefined): Promise<HostState> {
+    const record = await this.store.loadHost(tenantId, host, epoch);
+    const state = new HostState(tenantId, host);
+    for (const r of record.checks) state.checks.set(r.check_id, fromRow(r));
+    if (epoch && record.highWater !== undefined) {
+      state.streams.set(epoch, record.highWater);
+      state.knownEpochs.add(epoch);
+    }
+    this.hosts.set(`${tenantId}/${host}`, state);
+    return state;
+  }
+
+  /** A session ended: once nothing else uses the host's state and it is written back, it is dropped. */
+  release(state: HostState): void {
+    state.sessions = Math.max(0, state.sessions - 1);
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      void this.flush();
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes what waits behind, in one transaction; then drops the states no session uses. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.flushNow()
+      .catch((err: Error) => this.deps.onError(err))
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
+    const write: BehindWrite = { checkStates: [], agents: [] };
+    const written: Array<[HostState, string[], boolean]> = [];
+    for (const h of this.hosts.values()) {
+      const ids = [...h.behind];
+      for (const id of ids) {
+        const c = h.checks.get(id);
+        if (c) write.checkStates.push(h.row(c));
+      }
+      const seen = h.lastSeenDirty && h.agentId !== '' && h.lastSeenMs !== undefined;
+      if (seen) {
+        write.agents.push({
+          id: h.agentId,
+          last_seen: new Date(h.lastSeenMs as number).toISOString(),
+          clock_skew_ms: h.clockSkewMs,
+        });
+      }
+      if (ids.length > 0 || seen) written.push([h, ids, seen]);
+    }
+    if (written.length > 0) {
+      // Cleared first: a result committed during the write marks its check again, to be written next time.
+      for (const [h, ids, seen] of written) {
+        for (const id of ids) h.behind.delete(id);
+        if (seen) h.lastSeenDirty = false;
+      }
+      try {
+        await this.store.transaction((tx) => tx.writeBehind(write));
+      } catch (err) {
+        for (const [h, ids, seen] of written) {
+          for (const id of ids) h.behind.add(id);
+          if (seen) h.lastSeenDirty = true;
+        }
+        throw err;
+      }
+    }
+    for (const [key, h] of this.hosts) {
+      if (h.sessions === 0 && h.behind.size === 0 && !h.lastSeenDirty) this.hosts.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all([...this.hosts.values()].map((h) => h.idle()));
+    await this.flush();
+  }
+}

@@ -3,18 +3,22 @@
 // Driven by bench/ingest/run.mjs over the IPC channel; reports every second.
 //
 // The load of one agent: K check ids (10 by default) taken in turn, so a batch of 50 holds 5 results of each;
-// 3 to 5 metrics per result; a unique time-ordered id per result. A share of the checks fails (critical):
+// 3 to 5 metrics per result; a unique id and sequence number per result (protocol 2). The generator must not
+// be the bottleneck: each (agent, check, ok|failing) result is serialised once, as text with holes, and a
+// batch is built by patching its ids, sequence numbers and times in as strings (still unique and valid). A share of the checks fails (critical):
 // with K = 10 and a failing share of 0.1, one check. Mid-run, at a random moment per agent (the "onset"), the
 // failing check recovers and the one before it starts failing, so the share stays the same while tickets are
 // resolved and opened under steady load; the first failing result of each (agent, check) is reported with
 // its send time, so that run.mjs can measure how long until its ticket is visible in the API.
-import { createIdGenerator } from '@vigie/shared';
 import WebSocket from 'ws';
 import { Histogram } from '../lib/stats.mjs';
 
 /** @typedef {{ host: string; token: string }} AgentSpec */
 /**
  * @typedef {object} Agent
+ * @property {number} index
+ * @property {number} seq last sequence number sent
+ * @property {string[][]} templates result texts with holes, per check index and status
  * @property {string} host
  * @property {string} token
  * @property {WebSocket | undefined} ws
@@ -102,7 +106,13 @@ const TEMPLATES = [
   },
 ];
 
-const newId = createIdGenerator();
+/** Unique ids without a random source per call: worker, agent and a counter, in the UUID layout. */
+const workerTag = (process.pid & 0xffff).toString(16).padStart(4, '0');
+let idCounter = 0;
+function newId(/** @type {number} */ agentIndex = 0) {
+  idCounter++;
+  return `${agentIndex.toString(16).padStart(8, '0')}-${workerTag}-7${(idCounter >>> 24).toString(16).padStart(3, '0').slice(-3)}-8000-${(idCounter & 0xffffff).toString(16).padStart(12, '0')}`;
+}
 
 /** @type {Agent[]} */
 let agents = [];
@@ -150,44 +160,62 @@ function metricValue(/** @type {number} */ i) {
   return Math.round(Math.random() * (i === 0 ? 80 : 10_000) * 100) / 100;
 }
 
+/**
+ * The text of a result with three holes (id, seq, observedAt), for one check index, ok or failing:
+ * [before id, before seq, before observedAt, end].
+ */
+function template(/** @type {number} */ index, /** @type {boolean} */ failing) {
+  const t = TEMPLATES[index % TEMPLATES.length];
+  /** @type {Record<string, number>} */
+  const metrics = {};
+  t.metrics.forEach((name, j) => {
+    metrics[name] = failing && j === 0 ? t.bad : metricValue(j);
+  });
+  const head = `{"id":"`;
+  const mid = `","seq":`;
+  const body = JSON.stringify({
+    checkId: checkId(index),
+    type: t.type,
+    category: t.category,
+    status: failing ? 'critical' : 'ok',
+    metrics,
+    message: failing ? `${t.metrics[0]} is ${t.bad}` : 'ok',
+  });
+  return [
+    head,
+    mid,
+    `,${body.slice(1, -1)},"observedAt":"`,
+    `","durationMs":${Math.round(Math.random() * 500) / 10}}`,
+  ];
+}
+
 function buildBatch(/** @type {Agent} */ a, /** @type {number} */ nowMs) {
   const r = /** @type {NonNullable<typeof run>} */ (run);
   const rel = nowMs - r.t0;
-  const results = [];
+  const parts = [];
   /** @type {number[]} */
   const newlyFailing = [];
   for (let i = 0; i < r.batch; i++) {
     const index = a.cursor++ % r.checks;
-    const t = TEMPLATES[index % TEMPLATES.length];
     const failing = isFailing(a, index, rel);
-    /** @type {Record<string, number>} */
-    const metrics = {};
-    t.metrics.forEach((name, j) => {
-      metrics[name] = failing && j === 0 ? t.bad : metricValue(j);
-    });
+    const key = index * 2 + (failing ? 1 : 0);
+    let t = a.templates[key];
+    if (!t) {
+      t = template(index, failing);
+      a.templates[key] = t;
+    }
     // Distinct observation times per check, so that no two points of a series share a timestamp.
     const observed = Math.max(nowMs, (a.lastObserved[index] ?? 0) + 1);
     a.lastObserved[index] = observed;
-    const id = checkId(index);
-    results.push({
-      id: newId(),
-      checkId: id,
-      type: t.type,
-      category: t.category,
-      status: failing ? 'critical' : 'ok',
-      metrics,
-      message: failing ? `${t.metrics[0]} is ${t.bad}` : 'ok',
-      observedAt: new Date(observed).toISOString(),
-      durationMs: Math.round(Math.random() * 500) / 10,
-    });
+    parts.push(`${t[0]}${newId(a.index)}${t[1]}${++a.seq}${t[2]}${new Date(observed).toISOString()}${t[3]}`);
     if (failing && !a.reported.has(index)) {
       a.reported.add(index);
       newlyFailing.push(index);
     }
   }
-  const batchId = newId();
-  const payload = JSON.stringify({ v: 1, type: 'results', batchId, results });
-  return { batchId, payload, results: results.length, newlyFailing, rel };
+  const batchId = newId(a.index);
+  const payload = `{"v":2,"type":"results","batchId":"${batchId}","sentAt":"${new Date(nowMs).toISOString()}","results":[${parts.join(',')}]}`;
+  return { batchId, payload, results: r.batch, newlyFailing, rel };
 }
 
 function sendNext(/** @type {Agent} */ a) {
@@ -212,7 +240,7 @@ function sendNext(/** @type {Agent} */ a) {
 }
 
 function onMessage(/** @type {Agent} */ a, /** @type {WebSocket.RawData} */ data) {
-  /** @type {{ type: string; batchId?: string; code?: string; message?: string }} */
+  /** @type {{ type: string; batchId?: string; code?: string; message?: string; retryAfterMs?: number }} */
   const msg = JSON.parse(data.toString());
   if (msg.type === 'welcome') {
     a.state = 'ready';
@@ -242,12 +270,13 @@ function onMessage(/** @type {Agent} */ a, /** @type {WebSocket.RawData} */ data
       a.onWelcome = undefined;
       return;
     }
-    // A refused batch (rate_limited, internal): the agent keeps it and sends it again a little later.
+    // A refused batch (overloaded, rate_limited, internal): the agent keeps it and sends it again after the
+    // delay the collector asked for (or a little later).
     const inflight = a.inflight;
     if (inflight && inflight.batchId === msg.batchId) {
       setTimeout(() => {
         if (running && a.state === 'ready' && a.ws) a.ws.send(inflight.payload);
-      }, 100);
+      }, msg.retryAfterMs ?? 100);
     }
   }
 }
@@ -274,9 +303,11 @@ function connect(/** @type {Agent} */ a, /** @type {string} */ url) {
     ws.on('open', () => {
       ws.send(
         JSON.stringify({
-          v: 1,
+          v: 2,
           type: 'hello',
           agent: { host: a.host, environment: 'production', application: 'bench', version: 'bench' },
+          stream: { epoch: `bench-${a.index}-${workerTag}-${Date.now()}` },
+          sentAt: new Date().toISOString(),
         }),
       );
     });
@@ -309,7 +340,10 @@ async function connectAll(
   /** @type {AgentSpec[]} */ specs,
   /** @type {number} */ concurrency,
 ) {
-  agents = specs.map((s) => ({
+  agents = specs.map((s, i) => ({
+    index: i,
+    seq: 0,
+    templates: [],
     host: s.host,
     token: s.token,
     ws: undefined,

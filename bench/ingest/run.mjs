@@ -11,7 +11,7 @@
 // through the collector's own store functions before it starts) and a provider API key; the rate limit and
 // heartbeat are raised out of the way. Simulated agents (bench/ingest/agent-worker.mjs, --workers processes
 // sharing the N connections) connect, say hello, then each keeps one batch in flight, sending the next as
-// soon as the ack comes. A poller asks GET /api/tickets?status=open&limit=1000 every --poll-ms and notes when
+// soon as the ack comes. A poller asks GET /api/tickets?status=open&sort=openedAt&order=desc&limit=200 (the newest) every --poll-ms and notes when
 // each ticket first shows up. Then bench/ingest/ceiling-server.mjs gets the same agents and load.
 //
 // Reported: results/s over the steady part (after --warmup s), ack latency (send -> ack) p50/p99, failing
@@ -501,7 +501,7 @@ function ticketPoller(base, apiKey, intervalMs) {
     while (!stopped) {
       const started = Date.now();
       try {
-        const res = await fetch(`${base}/api/tickets?status=open&limit=1000`, {
+        const res = await fetch(`${base}/api/tickets?status=open&sort=openedAt&order=desc&limit=200`, {
           headers: { authorization: `Bearer ${apiKey}` },
           signal: AbortSignal.any([stop.signal, AbortSignal.timeout(300_000)]),
         });
@@ -509,7 +509,7 @@ function ticketPoller(base, apiKey, intervalMs) {
         /** @type {Array<{ host: string; checkId: string }>} */
         const tickets = await res.json();
         const seenAt = Date.now();
-        if (tickets.length >= 1000) fullPages++;
+        if (tickets.length >= 200) fullPages++;
         for (const t of tickets) {
           const key = `${t.host}/${t.checkId}`;
           if (!firstSeen.has(key)) firstSeen.set(key, seenAt);
@@ -531,6 +531,40 @@ function ticketPoller(base, apiKey, intervalMs) {
       stop.abort();
       await loop;
       return { polls: polls.count, pollMs: polls.summary(), errors, lastError, fullPages };
+    },
+  };
+}
+
+/**
+ * Polls a URL every `intervalMs` while the load runs and keeps the round-trip times: what a NOC page or a
+ * load balancer's health check would see (`/healthz`, `/api/tickets` with its default page).
+ * @param {string} url
+ * @param {Record<string, string>} headers
+ * @param {number} intervalMs
+ */
+function latencyPoller(url, headers, intervalMs) {
+  const times = new Histogram();
+  let errors = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const started = performance.now();
+      try {
+        const res = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+        await res.arrayBuffer();
+        if (!res.ok) errors++;
+        else times.add(performance.now() - started);
+      } catch {
+        errors++;
+      }
+      await sleep(Math.max(0, intervalMs - (performance.now() - started)));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { polls: times.count, ms: times.summary(), errors };
     },
   };
 }
@@ -584,7 +618,9 @@ function logProblems(/** @type {string} */ file) {
 async function collectorRun(o, workers, n, servers, stamp) {
   const dir = makeTempDir(`vigie-bench-ingest-${n}-`);
   try {
-    const { openStore, addTenant, createAgentToken, createApiKey } = await import('@vigie/collector');
+    const { openStore, addTenant, createAgentToken, createApiKey, collectorMigrations } = await import(
+      '@vigie/collector'
+    );
     const { createIdGenerator } = await import('@vigie/shared');
     const newId = createIdGenerator();
 
@@ -607,7 +643,7 @@ async function collectorRun(o, workers, n, servers, stamp) {
 
     // Tenant, tokens and key, in the store the collector will open.
     log(`n=${n}: creating the tenant, ${n} agent tokens and a provider key (${store.kind})`);
-    const s = await openStore(store);
+    const s = await openStore(store, collectorMigrations);
     const now = new Date();
     /** @type {Array<{ host: string; token: string }>} */
     const agents = [];
@@ -660,6 +696,9 @@ async function collectorRun(o, workers, n, servers, stamp) {
       await sleep(1000);
 
       const poller = o.pollMs > 0 ? ticketPoller(base, apiKey, o.pollMs) : undefined;
+      const healthPoller = latencyPoller(`${base}/healthz`, {}, 100);
+      const queuePoller = latencyPoller(`${base}/api/tickets`, { authorization: `Bearer ${apiKey}` }, 200);
+      const countersBefore = await scrapeMetrics(base);
       /** @type {Array<[string, number, string, number | null]>} */
       const failingSent = [];
       let load;
@@ -676,7 +715,7 @@ async function collectorRun(o, workers, n, servers, stamp) {
           onFailingSent: (rows) => failingSent.push(...rows),
         });
         // Give the tickets of the acked onsets (committed already) time to show up: 5 s plus the longest poll
-        // (bounded: some never show when more than 1000 tickets are open, the most the API lists).
+        // (bounded: a ticket older than the 200 newest when a poll runs is never seen).
         if (poller) {
           const deadline = Date.now() + 5000 + Math.min(poller.longestPollMs(), 15_000);
           const onsets = failingSent.filter((r) => r[2] === 'onset' && r[3] !== null);
@@ -685,6 +724,7 @@ async function collectorRun(o, workers, n, servers, stamp) {
       } finally {
         pollStats = await poller?.stop();
       }
+      const api = { healthz: await healthPoller.stop(), tickets: await queuePoller.stop() };
 
       /** Failing result -> visible ticket, per kind of failure (initial: from the first batch; onset: under load). */
       const ticketLatency = (/** @type {string} */ kind) => {
@@ -736,8 +776,25 @@ async function collectorRun(o, workers, n, servers, stamp) {
       }
       const batchSeconds = counters.vigie_ingest_batch_seconds_total;
       const batches = counters.vigie_ingest_batches_total;
+      // Store round trips per 1,000 results handled during the load (statements: a multi-row one counts once).
+      const delta = (/** @type {string} */ name) => (counters[name] ?? 0) - (countersBefore[name] ?? 0);
+      const handled = delta('vigie_ingest_results_total') + delta('vigie_ingest_duplicate_results_total');
+      const store =
+        handled > 0
+          ? {
+              results: handled,
+              statementsPer1000: round((delta('vigie_ingest_store_statements') / handled) * 1000, 1),
+              transactionsPer1000: round((delta('vigie_ingest_store_transactions') / handled) * 1000, 2),
+              batchesPerGroup: round(
+                delta('vigie_ingest_group_batches_total') / Math.max(1, delta('vigie_ingest_groups_total')),
+                1,
+              ),
+            }
+          : undefined;
       return {
         ...load,
+        api,
+        store,
         tickets,
         pipelineMsPerBatch:
           batchSeconds !== undefined && batches ? round((batchSeconds / batches) * 1000, 2) : undefined,
@@ -854,7 +911,10 @@ function printReport(/** @type {Options} */ o, /** @type {RunEntry[]} */ runs) {
     'ticket p50 ms',
     'ticket p99 ms',
     'tickets seen/acked/sent',
-    'API p99 ms',
+    'healthz p99 ms',
+    'queue p99 ms',
+    'stmts/1k',
+    'tx/1k',
     'RSS 0 MiB',
     'RSS idle MiB',
     'RSS load MiB',
@@ -890,7 +950,10 @@ function printReport(/** @type {Options} */ o, /** @type {RunEntry[]} */ runs) {
         t && t.seen > 0 ? `${fmt(t.ms.p50, 0)} [${fmt(t.committedMs.p50, 0)}]` : undefined,
         t && t.seen > 0 ? `${fmt(t.ms.p99, 0)} [${fmt(t.committedMs.p99, 0)}]` : undefined,
         t ? `${t.seen}/${t.acked}/${t.expected}` : undefined,
-        x.tickets?.poller?.pollMs.p99,
+        'api' in x ? x.api?.healthz.ms.p99 : undefined,
+        'api' in x ? x.api?.tickets.ms.p99 : undefined,
+        'store' in x ? x.store?.statementsPer1000 : undefined,
+        'store' in x ? x.store?.transactionsPer1000 : undefined,
         mib(x.memory.beforeKiB),
         mib(x.memory.connectedIdleKiB),
         mib(x.memory.underLoadKiB),
@@ -934,7 +997,9 @@ function printReport(/** @type {Options} */ o, /** @type {RunEntry[]} */ runs) {
       `${o.workers} load workers, ${availableParallelism()} cores\n\n${table(headers, rows)}\n` +
       'ticket: failing result sent -> its ticket listed by GET /api/tickets, for failures that began under load ' +
       '[-> ack of its batch: the ticket is committed by then]; seen/acked/sent: such failures whose ticket was ' +
-      'listed / whose batch was acked / sent. API: GET /api/tickets round trip. ' +
+      'listed / whose batch was acked / sent. healthz, queue: GET /healthz and GET /api/tickets round trips ' +
+      "while the load runs; stmts/1k, tx/1k: the ingest path's store statements (a multi-row one counts once) " +
+      'and transactions per 1,000 results. ' +
       'RSS 0: before any agent; idle: all connected, not sending; load: median while sending; ' +
       'KiB/agent: (RSS - RSS 0) / agents. CPU in % of one core; other: processes outside the bench.\n' +
       `${notes.join('\n')}\n`,

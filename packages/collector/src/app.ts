@@ -18,6 +18,7 @@ import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
 import { createIngest } from './ingest/create.js';
 import { IngestGateway } from './ingest/gateway.js';
+import { pruneStreams } from './ingest/migration.js';
 import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
@@ -336,8 +337,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   });
   if (connectors.length > 0) dispatcher.start(1000);
   const maintenance = setInterval(() => {
-    pruneSeenResults(db, new Date(now().getTime() - config.ingest.dedupeWindowMs)).catch((err: Error) =>
-      log.error({ err: err.message }, 'pruning handled result ids failed'),
+    const before = new Date(now().getTime() - config.ingest.dedupeWindowMs);
+    Promise.all([pruneSeenResults(db, before), pruneStreams(db, before)]).catch((err: Error) =>
+      log.error({ err: err.message }, 'pruning handled result ids and stream marks failed'),
     );
   }, 3_600_000);
   maintenance.unref();

@@ -26,6 +26,9 @@ const AgentSchema = Type.Object({
   firstSeen: Type.String(),
   lastSeen: Type.String(),
   connected: Type.Boolean(),
+  /** The agent's clock minus the collector's (ms), as last measured; null when unknown (protocol 1). */
+  clockSkewMs: Type.Union([Type.Number(), Type.Null()]),
+  protocol: Type.Union([Type.Integer(), Type.Null()]),
   checks: Type.Array(CheckStatusSchema),
 });
 export type AgentView = Static<typeof AgentSchema>;
@@ -53,6 +56,10 @@ export function agentRoutes(app: FastifyInstance, deps: { db: Db; connectedHosts
         firstSeen: a.first_seen,
         lastSeen: a.last_seen,
         connected: connected.has(`${a.tenant_id}/${a.host}`),
+        // PostgreSQL returns bigint columns as text.
+        clockSkewMs:
+          a.clock_skew_ms === null || a.clock_skew_ms === undefined ? null : Number(a.clock_skew_ms),
+        protocol: a.protocol_version ?? null,
         checks: states
           .filter((s) => s.tenant_id === a.tenant_id && s.host === a.host)
           .map((s) => ({

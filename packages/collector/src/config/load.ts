@@ -133,7 +133,7 @@ export function loadCollectorConfig(
     v === undefined ? fallback : parseDuration(v);
   const store: StoreConfig =
     input.store?.kind === 'postgres'
-      ? { kind: 'postgres', url: input.store.url, poolSize: input.store.poolSize ?? 10 }
+      ? { kind: 'postgres', url: input.store.url, poolSize: input.store.poolSize ?? 5 }
       : { kind: 'sqlite', path: input.store?.path ?? resolve(dataDir, 'state.db') };
   const m = input.metrics;
   let metrics: SinkConfig;

@@ -2,6 +2,7 @@
 // highest result sequence number handled, which makes idempotency cost one row per agent instead of one per
 // result; and on agents, the clock skew measured at hello and on each batch.
 import type { Kysely, Migration } from 'kysely';
+import type { Database } from '../store/schema.js';
 
 /** A type, not an interface: Kysely's `withTables` needs an indexable map of tables. */
 export type IngestTables = {
@@ -33,3 +34,13 @@ export const ingestMigration: Migration = {
     await db.schema.alterTable('agents').addColumn('protocol_version', 'integer').execute();
   },
 };
+
+/** Forgets stream marks not moved since `before`: an agent silent that long has no replay left to send. */
+export async function pruneStreams(db: Kysely<Database>, before: Date): Promise<number> {
+  const r = await db
+    .withTables<IngestTables>()
+    .deleteFrom('ingest_streams')
+    .where('updated_at', '<', before.toISOString())
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

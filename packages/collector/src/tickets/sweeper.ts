@@ -3,7 +3,7 @@
 // that stopped reporting. A host whose agent is unreachable is not escalated on stale data.
 import type { Db } from '../store/open.js';
 import type { AgentTable, TicketTable } from '../store/schema.js';
-import { findOpenTicket, insertTicket, updateTicket } from '../store/tickets.js';
+import { CLOSED_STATUSES, insertTicket, updateTicket } from '../store/tickets.js';
 import { SYSTEM_ACTOR, timelineEvent } from './apply.js';
 import { type ContractBook, clockOf } from './contracts.js';
 import { dedupKey } from './lifecycle.js';
@@ -99,10 +99,21 @@ async function silentAgents(deps: SweepDeps, events: SweepEvent[]): Promise<Set<
   const now = deps.now();
   const cutoff = new Date(now.getTime() - deps.silentAgentAfterMs).toISOString();
   const agents = await deps.db.selectFrom('agents').selectAll().execute();
+  // One read of every open "agent" ticket, rather than one per agent (thousands of agents, every sweep).
+  const openByKey = new Map(
+    (
+      await deps.db
+        .selectFrom('tickets')
+        .selectAll()
+        .where('check_id', '=', AGENT_CHECK_ID)
+        .where('status', 'not in', CLOSED_STATUSES)
+        .execute()
+    ).map((t) => [t.dedup_key, t]),
+  );
   const silent = new Set<string>();
   for (const a of agents) {
     const key = dedupKey(a.tenant_id, a.host, AGENT_CHECK_ID);
-    const open = await findOpenTicket(deps.db, key);
+    const open = openByKey.get(key);
     if (a.last_seen < cutoff) {
       silent.add(`${a.tenant_id}/${a.host}`);
       if (!open) {

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedSink } from './sink.js';
 
@@ -41,5 +45,52 @@ describe('EmbeddedSink', () => {
       4, 5,
     ]);
     await sink.close();
+  });
+
+  it('answers across segments as they roll over, a replay in a later segment counting once', async () => {
+    const sink = new EmbeddedSink({ path: ':memory:', retentionMs: 1e12, maxPoints: 30, now: () => 0 });
+    for (let t = 1; t <= 10; t++) await sink.write([point(t * 1000, t)]); // segments of 3 rows
+    await sink.write([point(2000, 2)]);
+    const rows = await sink.query({ tenant: 'acme', host: 'web-01', sinceMs: 0 });
+    expect(rows.map((r) => r.value)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await sink.query({ tenant: 'acme', host: 'web-01', sinceMs: 8000 })).map((r) => r.time)).toEqual([
+      8000, 9000, 10000,
+    ]);
+    await sink.close();
+  });
+
+  it('keeps the points of an earlier release (one row per field) when it opens its file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-embedded-'));
+    try {
+      const file = join(dir, 'metrics.db');
+      const old = new SQLite(file);
+      old.exec(`CREATE TABLE points (id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, host TEXT NOT NULL,
+        check_id TEXT NOT NULL, measurement TEXT NOT NULL, instance TEXT NOT NULL, field TEXT NOT NULL,
+        ts INTEGER NOT NULL, value REAL NOT NULL)`);
+      const ins = old.prepare(
+        'INSERT INTO points (tenant, host, check_id, measurement, instance, field, ts, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      ins.run('acme', 'web-01', 'fs', 'filesystem', '/', 'used_percent', 1000, 41);
+      ins.run('acme', 'web-01', 'fs', 'filesystem', '/', 'free_bytes', 1000, 7);
+      ins.run('acme', 'web-01', 'fs', 'vigie_check', '', 'status_code', 1000, 0);
+      old.close();
+      const sink = new EmbeddedSink({ path: file, retentionMs: 1e12, maxPoints: 1000, now: () => 0 });
+      const rows = await sink.query({ tenant: 'acme', host: 'web-01', sinceMs: 0 });
+      expect(rows.map((r) => [r.measurement, r.instance, r.field, r.value]).sort()).toEqual(
+        [
+          ['filesystem', '/', 'free_bytes', 7],
+          ['filesystem', '/', 'used_percent', 41],
+          ['vigie_check', undefined, 'status_code', 0],
+        ].sort(),
+      );
+      await sink.close();
+      const after = new SQLite(file);
+      expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'points'").get()).toEqual({
+        n: 0,
+      });
+      after.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

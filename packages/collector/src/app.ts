@@ -1,5 +1,7 @@
 // Builds the collector: store, metrics sink, ingest pipeline and gateway, and the fastify app with its routes.
 
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import { createIdGenerator } from '@vigie/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -11,6 +13,9 @@ import { ApiError } from './api/errors.js';
 import { seriesRoutes } from './api/series.js';
 import { tenantRoutes } from './api/tenants.js';
 import { ticketRoutes } from './api/tickets.js';
+import { LocalCluster } from './cluster/local.js';
+import { PostgresCluster } from './cluster/postgres.js';
+import type { Cluster } from './cluster/types.js';
 import type { CollectorConfig } from './config/load.js';
 import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
@@ -121,9 +126,25 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   const ticketTelemetry = new TicketTelemetry(sink, log.child({ component: 'ticket-telemetry' }));
   /** Every ticket event, wherever it comes from: figures for the dashboards (and the live page). */
   const feed = new LiveFeed();
+  const instance =
+    config.cluster.instance ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  let connectedHere: () => Set<string> = () => new Set();
+  const clusterLog = log.child({ component: 'cluster' });
+  const cluster: Cluster =
+    store.raw.kind === 'postgres' && config.store.kind === 'postgres'
+      ? new PostgresCluster({
+          instance,
+          url: config.store.url,
+          pool: store.raw.pool,
+          feed,
+          leaseTtlMs: config.cluster.leaseTtlMs,
+          electionEveryMs: config.cluster.electionMs,
+          log: clusterLog,
+        })
+      : new LocalCluster(instance, feed, () => connectedHere());
   const ticketEvent = (t: TicketTable, kind: string) => {
     void ticketTelemetry.event(t, kind, now());
-    feed.publish({ type: 'ticket', tenant: t.tenant_id, ticketId: t.id, action: kind });
+    cluster.publish({ type: 'ticket', tenant: t.tenant_id, ticketId: t.id, action: kind });
   };
   const contracts = new ContractBook(config.sla);
   const dueTimes = contracts.dueTimes();
@@ -160,6 +181,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       },
       onWriteBehindError: (err) =>
         ingestLog.error({ err: err.message }, 'writing latest results behind failed; will retry'),
+      ...(store.raw.kind === 'postgres'
+        ? { fencing: { owner: instance, ttlMs: config.cluster.leaseTtlMs } }
+        : {}),
     },
   );
   telemetry.registry.onCollect(() => {
@@ -188,6 +212,8 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     },
     {
       db,
+      cluster,
+      leaseWaitMs: config.cluster.leaseWaitMs,
       committer,
       hosts,
       log: ingestLog,
@@ -207,9 +233,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
           })
           .catch((err: Error) => log.error({ err: err.message, host: s.host }, 'drift sync failed'));
       },
-      onAgent: (tenant, host) => feed.publish({ type: 'agent', tenant, host }),
+      onAgent: (tenant, host) => cluster.publish({ type: 'agent', tenant, host }),
       onEffects: (effects, host, tenant) => {
-        feed.publish({ type: 'results', tenant, host });
+        cluster.publish({ type: 'results', tenant, host });
         for (const e of effects) {
           const kind =
             e.kind === 'reopened'
@@ -224,6 +250,8 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       },
     },
   );
+
+  connectedHere = () => gateway.connectedHosts();
 
   const app = createHttpServer(config, log);
   app.setErrorHandler((err, req, reply) => {
@@ -265,11 +293,13 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     } catch (err) {
       return reply.code(503).send({ status: 'unavailable', store: (err as Error).message });
     }
+    const c = cluster.status();
     return {
       status: 'ok',
       store: store.dialect,
       metrics: sink.name,
       agentsConnected: gateway.connectedCount(),
+      cluster: { instance: c.instance, mode: c.mode, leader: c.leader, hostsOwned: c.hostsOwned },
     };
   });
   app.get('/metrics', async (_req, reply) => {
@@ -280,7 +310,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   enrollRoute(app, { db, now, newId, log: log.child({ component: 'enroll' }) });
   await app.register(async (api) => {
     requireApiKey(api, db);
-    agentRoutes(api, { db, connectedHosts: () => gateway.connectedHosts() });
+    agentRoutes(api, { db, connectedHosts: () => cluster.connectedHosts() });
     credentialRoutes(api, {
       db,
       now,
@@ -324,7 +354,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       await ticketTelemetry.snapshot(db, now(), config.tickets.silentAgentAfterMs);
       return events;
     });
+  // Background work runs once cluster-wide: on the leader (always, for a lone collector).
   const sweeper = setInterval(() => {
+    if (!cluster.isLeader()) return;
     runSweep().catch((err: Error) => sweepLog.error({ err: err.message }, 'ticket sweep failed'));
   }, config.tickets.sweepIntervalMs);
   sweeper.unref();
@@ -335,8 +367,13 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     backoff: { minMs: 1000, maxMs: 300_000 },
     log: log.child({ component: 'notify' }),
   });
-  if (connectors.length > 0) dispatcher.start(1000);
+  cluster.onLeadership((leader) => {
+    if (connectors.length === 0) return;
+    if (leader) dispatcher.start(1000);
+    else void dispatcher.stop();
+  });
   const maintenance = setInterval(() => {
+    if (!cluster.isLeader()) return;
     const before = new Date(now().getTime() - config.ingest.dedupeWindowMs);
     Promise.all([pruneSeenResults(db, before), pruneStreams(db, before)]).catch((err: Error) =>
       log.error({ err: err.message }, 'pruning handled result ids and stream marks failed'),
@@ -352,6 +389,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     telemetry,
     sinkBacklog: () => (sink instanceof SpoolingSink ? sink.backlog() : { bytes: 0, batches: 0 }),
     async listen() {
+      await cluster.start();
       gateway.start();
       hosts.start(config.ingest.writeBehindMs);
       await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -367,6 +405,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       await dispatcher.stop();
       await gateway.close();
       await hosts.close();
+      await cluster.close();
       await app.close();
       await sink.close();
       await store.close();

@@ -1,6 +1,7 @@
 // The composition root of the schema: the store's own migrations and each feature's, in order. Migration
 // names sort in the order they run; a released name never changes, since stores remember which ones ran.
 import type { Kysely, Migration } from 'kysely';
+import { clusterMigration } from './cluster/migration.js';
 import { connectorsMigration } from './connectors/deliveries.js';
 import { driftMigration } from './drift/migration.js';
 import { ingestMigration } from './ingest/migration.js';
@@ -23,4 +24,5 @@ export const collectorMigrations: Record<string, Migration> = {
   ),
   '0005_drift': driftMigration,
   '0006_ingest_streams': ingestMigration,
+  '0011_cluster': clusterMigration,
 };

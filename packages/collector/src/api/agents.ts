@@ -35,7 +35,10 @@ export type AgentView = Static<typeof AgentSchema>;
 
 const Query = Type.Object({ tenant: Type.Optional(Type.String()) });
 
-export function agentRoutes(app: FastifyInstance, deps: { db: Db; connectedHosts: () => Set<string> }): void {
+export function agentRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; connectedHosts: () => Promise<Set<string>> },
+): void {
   app.get<{ Querystring: Static<typeof Query> }>(
     '/api/agents',
     { schema: { querystring: Query, response: { 200: Type.Array(AgentSchema) } } },
@@ -45,7 +48,7 @@ export function agentRoutes(app: FastifyInstance, deps: { db: Db; connectedHosts
         listAgents(deps.db, tenant),
         listCheckStates(deps.db, tenant),
       ]);
-      const connected = deps.connectedHosts();
+      const connected = await deps.connectedHosts();
       return agents.map((a) => ({
         id: a.id,
         tenant: a.tenant_id,

@@ -55,6 +55,8 @@ export interface CollectorConfig {
   tls:
     | { cert: string; key: string; clientCa: string | undefined; requireClientCertificate: boolean }
     | undefined;
+  /** Several collectors on one PostgreSQL (see cluster/): ignored on SQLite. */
+  cluster: { instance: string | undefined; leaseTtlMs: number; electionMs: number; leaseWaitMs: number };
   enrollmentTtlMs: number;
   /** For remote sinks (InfluxDB): where points wait while the sink is down or slow. */
   spool: { path: string; maxBytes: number; writeTimeoutMs: number; retryMaxMs: number };
@@ -173,6 +175,12 @@ export function loadCollectorConfig(
       clockToleranceMs: ms(input.ingest?.clockTolerance, 2000),
     },
     tls: input.tls ? readTls(input.tls, tlsProblems) : undefined,
+    cluster: {
+      instance: input.cluster?.instance,
+      leaseTtlMs: ms(input.cluster?.leaseTtl, 15_000),
+      electionMs: ms(input.cluster?.election, 2000),
+      leaseWaitMs: ms(input.cluster?.leaseWait, 30_000),
+    },
     enrollmentTtlMs: ms(input.enrollment?.ttl, 86_400_000),
     spool: {
       path: input.spool?.path ?? resolve(dataDir, 'spool.db'),

@@ -94,6 +94,23 @@ export const CollectorConfigSchema = Type.Object(
       ),
     ),
     store: Type.Optional(StoreSchema),
+    cluster: Type.Optional(
+      Type.Object(
+        {
+          instance: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 100,
+              description: 'name of this collector (default host-pid)',
+            }),
+          ),
+          leaseTtl: Type.Optional(Duration),
+          election: Type.Optional(Duration),
+          leaseWait: Type.Optional(Duration),
+        },
+        { additionalProperties: false, description: 'several collectors on one PostgreSQL' },
+      ),
+    ),
     metrics: Type.Optional(MetricsSinkSchema),
     ingest: Type.Optional(
       Type.Object(

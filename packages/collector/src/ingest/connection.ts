@@ -3,6 +3,7 @@
 import type { CloseCode, CollectorMessage, ErrorCode, ProtocolVersion } from '@vigie/shared';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
+import type { Cluster, HostKey } from '../cluster/types.js';
 import type { Db } from '../store/open.js';
 import type { AgentTokenTable } from '../store/schema.js';
 import type { CollectorTelemetry } from '../telemetry/metrics.js';
@@ -32,6 +33,9 @@ export interface GatewayDeps {
   /** Told when a new (not replayed) drift snapshot is stored, after its ack. */
   onSnapshotStored?: (session: AgentSession) => void;
   db: Db;
+  cluster: Cluster;
+  /** How long a hello waits for another collector to let its host go. */
+  leaseWaitMs: number;
   committer: GroupCommit;
   hosts: HostStates;
   log: Logger;
@@ -63,6 +67,15 @@ export interface HandlerContext {
   error(conn: Connection, code: ErrorCode, message: string, batchId?: string, retryAfterMs?: number): void;
   /** Refuses a frame and closes the connection with `close`. */
   reject(conn: Connection, code: ErrorCode, message: string, close: CloseCode): void;
+  /**
+   * Takes the host's lease (waiting for another collector to let it go) and its state, for a new session.
+   * Lease and state changes of one host never interleave (see `closeHost`).
+   */
+  openHost(
+    key: HostKey,
+    epoch: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ ok: true; host: HostState } | { ok: false; reason: string }>;
   /** The session of this host on another connection, if any (one session per host). */
   sessionOf(tenantId: string, host: string): Connection | undefined;
   claimSession(conn: Connection): void;

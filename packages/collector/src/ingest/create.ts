@@ -40,6 +40,8 @@ export interface IngestDeps {
   now: () => Date;
   onGroup?: (g: { batches: number; results: number; ms: number }) => void;
   onWriteBehindError?: (err: Error) => void;
+  /** Several collectors: this one's instance and the lease time to live, checked in every transaction. */
+  fencing?: { owner: string; ttlMs: number };
 }
 
 export interface Ingest {
@@ -53,7 +55,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps): Ingest
   const ingestStore: IngestStore =
     store.raw.kind === 'sqlite'
       ? new SqliteIngestStore(store.db, store.raw.sqlite)
-      : new PostgresIngestStore(store.raw.pool);
+      : new PostgresIngestStore(store.raw.pool, deps.fencing);
   const hosts = new HostStates(ingestStore, {
     now,
     onError: deps.onWriteBehindError ?? ((err) => process.emitWarning(`ingest write-behind: ${err.message}`)),

@@ -12,12 +12,14 @@ import {
   ErrorCode,
 } from '@vigie/shared';
 import { WebSocketServer } from 'ws';
+import { type HostKey, hostKeyString } from '../cluster/types.js';
 import { revokedTokenIds } from '../store/credentials.js';
 import type { AgentTokenTable } from '../store/schema.js';
 import { authenticateAgent } from './authenticate.js';
 import type { Connection, GatewayDeps, GatewayOptions, HandlerContext } from './connection.js';
 import { onEvent } from './event.js';
 import { onHello } from './hello.js';
+import type { HostState } from './host-state.js';
 import { onResults } from './results.js';
 import { onSnapshot } from './snapshot.js';
 
@@ -28,6 +30,8 @@ export class IngestGateway {
   private readonly connections = new Set<Connection>();
   /** The connection holding each host's session, keyed `tenant/host`. */
   private readonly sessions = new Map<string, Connection>();
+  /** Lease and state changes of a host, one at a time. */
+  private readonly hostLocks = new Map<string, Promise<unknown>>();
   private heartbeat: NodeJS.Timeout | undefined;
   private revocationTimer: NodeJS.Timeout | undefined;
   private readonly ctx: HandlerContext;
@@ -70,7 +74,80 @@ export class IngestGateway {
       claimSession: (conn) => {
         if (conn.session) this.sessions.set(`${conn.session.tenantId}/${conn.session.host}`, conn);
       },
+      openHost: (key, epoch, signal) =>
+        this.withHostLock(hostKeyString(key), async () => {
+          const lease = await deps.cluster.acquireHost(key, { timeoutMs: deps.leaseWaitMs, signal });
+          if (!lease.ok) return lease;
+          const host = await deps.hosts.acquire(key.tenantId, key.host, epoch, lease.generation);
+          return { ok: true as const, host };
+        }),
     };
+    // Another collector wants a host whose agent connected there: this session goes (the newest wins).
+    deps.cluster.onReleaseRequest((key, by) => {
+      const conn = this.sessions.get(hostKeyString(key));
+      if (conn) {
+        this.reject(
+          conn,
+          ErrorCode.sessionReplaced,
+          `the agent of host "${key.host}" connected to collector ${by}, which takes the session over`,
+          CloseCode.sessionReplaced,
+        );
+      } else void this.letHostGo(key);
+    });
+    // A lease lost (taken over, or not renewable in time): stop acking for the host at once.
+    deps.cluster.onLost((key, reason) => {
+      const conn = this.sessions.get(hostKeyString(key));
+      deps.log.warn({ tenant: key.tenantId, host: key.host, reason }, 'host lease lost');
+      if (conn)
+        this.reject(
+          conn,
+          ErrorCode.hostBusy,
+          `this collector lost host "${key.host}": ${reason}`,
+          CloseCode.tryAgainLater,
+        );
+      deps.hosts.evict(key.tenantId, key.host);
+    });
+  }
+
+  private withHostLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.hostLocks.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.hostLocks.set(key, tail);
+    void tail.then(() => {
+      if (this.hostLocks.get(key) === tail) this.hostLocks.delete(key);
+    });
+    return run;
+  }
+
+  /**
+   * After a session's last batch: when no other session uses the host here, its pending state is written,
+   * its lease given up (another collector may take it at once) and its state forgotten.
+   */
+  private endSession(conn: Connection): Promise<void> {
+    const host = conn.host;
+    if (!host) return Promise.resolve();
+    const key = { tenantId: host.tenantId, host: host.host };
+    return this.withHostLock(hostKeyString(key), async () => {
+      if (this.deps.hosts.release(host) > 0 || host.retired) return;
+      await this.letHostGo(key, host);
+    });
+  }
+
+  private async letHostGo(key: HostKey, host?: HostState): Promise<void> {
+    try {
+      if (host) await this.deps.hosts.flushHost(host);
+    } catch (err) {
+      this.deps.log.warn(
+        { host: key.host, err: (err as Error).message },
+        'the latest results of a host that left could not be written; the next ones will be',
+      );
+    }
+    this.deps.hosts.evict(key.tenantId, key.host);
+    await this.deps.cluster
+      .releaseHost(key)
+      .catch((err: Error) =>
+        this.deps.log.warn({ host: key.host, err: err.message }, 'cannot give up the host lease'),
+      );
   }
 
   start(): void {
@@ -187,8 +264,7 @@ export class IngestGateway {
         this.deps.onAgent?.(s.tenantId, s.host);
       }
       // The host's state stays until its last batch is done and it is written back.
-      const host = conn.host;
-      if (host) void conn.queue.then(() => this.deps.hosts.release(host));
+      void conn.queue.then(() => this.endSession(conn));
       this.deps.log.info({ host: s?.host, tenant: token.tenant_id, code }, 'agent disconnected');
     });
   }

@@ -58,10 +58,34 @@ export async function onHello(ctx: HandlerContext, conn: Connection, hello: Hell
       clockSkewMs: skewMs,
     });
     if (conn.ws.readyState !== conn.ws.OPEN) return;
-    host = await deps.hosts.acquire(token.tenant_id, agent.host, epoch);
+    // One session per host on this collector: a newer one replaces the older.
+    const previous = ctx.sessionOf(token.tenant_id, hello.agent.host);
+    if (previous && previous !== conn) {
+      deps.log.warn(
+        { tenant: token.tenant_id, host: hello.agent.host, old: previous.remote, new: conn.remote },
+        'a second session for the host replaces the first; is the agent running twice?',
+      );
+      ctx.reject(
+        previous,
+        ErrorCode.sessionReplaced,
+        `a newer session of host "${hello.agent.host}" (from ${conn.remote}) replaced this one`,
+        CloseCode.sessionReplaced,
+      );
+    }
+    // One owner per host across collectors: wait for another one to let it go; then the host's state.
+    const closed = new AbortController();
+    conn.ws.once('close', () => closed.abort());
+    const opened = await ctx.openHost({ tenantId: token.tenant_id, host: agent.host }, epoch, closed.signal);
+    if (!opened.ok) {
+      ctx.reject(conn, ErrorCode.hostBusy, `${opened.reason}; connect again later`, CloseCode.tryAgainLater);
+      return;
+    }
+    host = opened.host;
+    // From here the connection's end gives the host up again (see the gateway's endSession).
+    conn.host = host;
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
     host.agentId = agent.id;
     if (skewMs !== null) host.clockSkewMs = skewMs;
-    conn.host = host;
     conn.protocol = hello.v;
     conn.session = {
       sessionId: deps.newId(),
@@ -78,19 +102,6 @@ export async function onHello(ctx: HandlerContext, conn: Connection, hello: Hell
     deps.log.error({ err: (err as Error).message }, 'cannot register agent');
     ctx.reject(conn, ErrorCode.internal, 'collector cannot register the agent now', CloseCode.internalError);
     return;
-  }
-  const previous = ctx.sessionOf(token.tenant_id, hello.agent.host);
-  if (previous && previous !== conn) {
-    deps.log.warn(
-      { tenant: token.tenant_id, host: hello.agent.host, old: previous.remote, new: conn.remote },
-      'a second session for the host replaces the first; is the agent running twice?',
-    );
-    ctx.reject(
-      previous,
-      ErrorCode.sessionReplaced,
-      `a newer session of host "${hello.agent.host}" (from ${conn.remote}) replaced this one`,
-      CloseCode.sessionReplaced,
-    );
   }
   ctx.claimSession(conn);
   deps.log.info(

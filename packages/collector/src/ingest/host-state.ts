@@ -37,8 +37,12 @@ export class HostState {
   lastSeenMs: number | undefined;
   lastSeenDirty = false;
   clockSkewMs: number | null = null;
-  /** Sessions using this state now; an unused state is dropped once written back. */
+  /** Sessions using this state now. */
   sessions = 0;
+  /** The generation of the host's lease this state was loaded under (see cluster/). */
+  generation = 0;
+  /** Replaced by a newer state (the lease changed hands): batches on this one must not commit. */
+  retired = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -126,16 +130,28 @@ export class HostStates {
   }
 
   /**
-   * The host's state for a new session: the one held here (a reconnect, or a session replacing another), else
-   * loaded from the store. With an epoch, the stream's high-water mark is loaded too.
+   * The host's state for a new session: the one held here when it was loaded under the same lease generation
+   * (a reconnect, or a session replacing another), else loaded from the store (the one held here is stale:
+   * another collector owned the host meanwhile). With an epoch, the stream's high-water mark is loaded too.
    */
-  async acquire(tenantId: string, host: string, epoch: string | undefined): Promise<HostState> {
+  async acquire(
+    tenantId: string,
+    host: string,
+    epoch: string | undefined,
+    generation = 0,
+  ): Promise<HostState> {
     const key = `${tenantId}/${host}`;
     let state = this.hosts.get(key);
+    if (state && state.generation !== generation) {
+      this.evict(tenantId, host);
+      // Its last batch (failing now: retired) ends before the store is read again.
+      await state.idle();
+      state = undefined;
+    }
     if (!state) {
       let pending = this.loading.get(key);
       if (!pending) {
-        pending = this.load(tenantId, host, epoch).finally(() => this.loading.delete(key));
+        pending = this.load(tenantId, host, epoch, generation).finally(() => this.loading.delete(key));
         this.loading.set(key, pending);
       }
       state = await pending;
@@ -150,9 +166,15 @@ export class HostStates {
     return state;
   }
 
-  private async load(tenantId: string, host: string, epoch: string | undefined): Promise<HostState> {
+  private async load(
+    tenantId: string,
+    host: string,
+    epoch: string | undefined,
+    generation: number,
+  ): Promise<HostState> {
     const record = await this.store.loadHost(tenantId, host, epoch);
     const state = new HostState(tenantId, host);
+    state.generation = generation;
     for (const r of record.checks) state.checks.set(r.check_id, fromRow(r));
     if (epoch && record.highWater !== undefined) {
       state.streams.set(epoch, record.highWater);
@@ -162,9 +184,18 @@ export class HostStates {
     return state;
   }
 
-  /** A session ended: once nothing else uses the host's state and it is written back, it is dropped. */
-  release(state: HostState): void {
+  /** A session ended; returns how many sessions still use the host's state here. */
+  release(state: HostState): number {
     state.sessions = Math.max(0, state.sessions - 1);
+    return state.sessions;
+  }
+
+  /** Forgets a host's state (its lease is given up, or another collector owns it: its state moved). */
+  evict(tenantId: string, host: string): void {
+    const key = `${tenantId}/${host}`;
+    const state = this.hosts.get(key);
+    if (state) state.retired = true;
+    this.hosts.delete(key);
   }
 
   start(intervalMs: number): void {
@@ -174,10 +205,10 @@ export class HostStates {
     this.timer.unref();
   }
 
-  /** Writes what waits behind, in one transaction; then drops the states no session uses. */
+  /** Writes what waits behind, in one transaction (errors reported, and retried at the next flush). */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    this.flushing = this.flushNow()
+    this.flushing = this.flushNow([...this.hosts.values()])
       .catch((err: Error) => this.deps.onError(err))
       .finally(() => {
         this.flushing = undefined;
@@ -185,43 +216,56 @@ export class HostStates {
     return this.flushing;
   }
 
-  private async flushNow(): Promise<void> {
-    const write: BehindWrite = { checkStates: [], agents: [] };
-    const written: Array<[HostState, string[], boolean]> = [];
-    for (const h of this.hosts.values()) {
+  /** Writes one host's pending state now (before its lease is given up); rejects on failure. */
+  async flushHost(state: HostState): Promise<void> {
+    await this.flushing;
+    await this.flushNow([state]);
+  }
+
+  private async flushNow(hosts: HostState[]): Promise<void> {
+    const pending: Array<{ h: HostState; ids: string[]; seen: boolean }> = [];
+    for (const h of hosts) {
       const ids = [...h.behind];
-      for (const id of ids) {
-        const c = h.checks.get(id);
-        if (c) write.checkStates.push(h.row(c));
-      }
       const seen = h.lastSeenDirty && h.agentId !== '' && h.lastSeenMs !== undefined;
-      if (seen) {
-        write.agents.push({
-          id: h.agentId,
-          last_seen: new Date(h.lastSeenMs as number).toISOString(),
-          clock_skew_ms: h.clockSkewMs,
-        });
-      }
-      if (ids.length > 0 || seen) written.push([h, ids, seen]);
+      if (ids.length > 0 || seen) pending.push({ h, ids, seen });
     }
-    if (written.length > 0) {
-      // Cleared first: a result committed during the write marks its check again, to be written next time.
-      for (const [h, ids, seen] of written) {
-        for (const id of ids) h.behind.delete(id);
-        if (seen) h.lastSeenDirty = false;
-      }
-      try {
-        await this.store.transaction((tx) => tx.writeBehind(write));
-      } catch (err) {
-        for (const [h, ids, seen] of written) {
-          for (const id of ids) h.behind.add(id);
-          if (seen) h.lastSeenDirty = true;
+    if (pending.length === 0) return;
+    // Cleared first: a result committed during the write marks its check again, to be written next time.
+    for (const { h, ids, seen } of pending) {
+      for (const id of ids) h.behind.delete(id);
+      if (seen) h.lastSeenDirty = false;
+    }
+    try {
+      await this.store.transaction(async (tx) => {
+        const held = await tx.fence(
+          pending
+            .filter(({ h }) => !h.retired)
+            .map(({ h }) => ({ key: `${h.tenantId}/${h.host}`, generation: h.generation })),
+        );
+        const write: BehindWrite = { checkStates: [], agents: [] };
+        for (const { h, ids, seen } of pending) {
+          // A host another collector owns now: what is held here is older than what it writes.
+          if (!held.has(`${h.tenantId}/${h.host}`)) continue;
+          for (const id of ids) {
+            const c = h.checks.get(id);
+            if (c) write.checkStates.push(h.row(c));
+          }
+          if (seen) {
+            write.agents.push({
+              id: h.agentId,
+              last_seen: new Date(h.lastSeenMs as number).toISOString(),
+              clock_skew_ms: h.clockSkewMs,
+            });
+          }
         }
-        throw err;
+        await tx.writeBehind(write);
+      });
+    } catch (err) {
+      for (const { h, ids, seen } of pending) {
+        for (const id of ids) h.behind.add(id);
+        if (seen) h.lastSeenDirty = true;
       }
-    }
-    for (const [key, h] of this.hosts) {
-      if (h.sessions === 0 && h.behind.size === 0 && !h.lastSeenDirty) this.hosts.delete(key);
+      throw err;
     }
   }
 

@@ -26,6 +26,14 @@ export interface RecordDeps {
 
 const CLOSED = new Set(['resolved', 'closed']);
 
+/** The group holds hosts this collector no longer owns: nothing of it may be written. */
+export class LeaseLostError extends Error {
+  constructor(readonly hosts: string[]) {
+    super(`this collector no longer holds the lease of ${hosts.join(', ')}: another collector owns it now`);
+    this.name = 'LeaseLostError';
+  }
+}
+
 export class RecordStage implements Stage {
   readonly name = 'record';
   constructor(private readonly deps: RecordDeps) {}
@@ -51,6 +59,10 @@ export class RecordStage implements Stage {
         (dueByTenant.get(tenant) as (p: Priority, o: Date) => Due)(priority, openedAt),
     };
     await this.deps.store.transaction(async (tx) => {
+      const hosts = new Map(group.batches.map((b) => [`${b.session.tenantId}/${b.session.host}`, b.host]));
+      const held = await tx.fence([...hosts].map(([key, h]) => ({ key, generation: h.generation })));
+      const lost = [...hosts].filter(([key, h]) => h.retired || !held.has(key)).map(([key]) => key);
+      if (lost.length > 0) throw new LeaseLostError(lost);
       const rows =
         keys.size > 0
           ? await tx.ticketsOf([...keys], new Date(Number.isFinite(since) ? since : 0).toISOString())

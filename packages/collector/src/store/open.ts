@@ -72,7 +72,12 @@ export async function openStore(config: StoreConfig, migrations: Record<string, 
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     raw = { kind: 'postgres', pool };
   }
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Features' migrations are independent of each other: a store may have run a later one before an earlier.
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -61,6 +61,25 @@ async function slaPass(deps: SweepDeps, t: TicketTable, events: SweepEvent[]): P
   }
   const added = flags.filter((f) => !before.has(f));
   if (added.length === 0 && flags.length === before.size) return;
+  // One transaction per ticket: a sweep cut short (its collector killed, the leader role moving) leaves each
+  // ticket's flags, timeline and notifications either all written or none, so the next sweep never repeats one.
+  await deps.db.transaction().execute(async (trx) => {
+    const d = { ...deps, db: trx };
+    const pending: SweepEvent[] = [];
+    await recordSlaChanges(d, t, flags, added, state, pending);
+    events.push(...pending);
+  });
+}
+
+async function recordSlaChanges(
+  deps: SweepDeps,
+  t: TicketTable,
+  flags: string[],
+  added: string[],
+  state: ReturnType<ReturnType<typeof clockOf>['state']>,
+  events: SweepEvent[],
+): Promise<void> {
+  const now = deps.now();
   const changes: Partial<TicketTable> = { sla_flags: flags.sort().join(','), updated_at: now.toISOString() };
   for (const f of added) {
     const [targetName, what] = f.split('_') as [string, string];

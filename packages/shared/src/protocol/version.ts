@@ -12,6 +12,8 @@ export const CloseCode = {
   policyViolation: 1008,
   frameTooLarge: 1009,
   internalError: 1011,
+  /** The collector cannot serve this agent now (its host is held elsewhere, or was lost): reconnect later. */
+  tryAgainLater: 1013,
   unsupportedVersion: 4001,
   malformedFrame: 4002,
   credentialRevoked: 4003,
@@ -37,5 +39,7 @@ export const ErrorCode = {
   /** The collector is over capacity: send the batch again after `retryAfterMs`. */
   overloaded: 'overloaded',
   sessionReplaced: 'session_replaced',
+  /** Another collector holds the host (a lease); or this one lost it. */
+  hostBusy: 'host_busy',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -55,6 +55,12 @@ const SQL = {
   checks: 'SELECT * FROM check_states WHERE tenant_id = $1 AND host = $2',
   stream: 'SELECT high_water FROM ingest_streams WHERE tenant_id = $1 AND host = $2 AND epoch = $3',
   seen: 'SELECT result_id FROM seen_results WHERE result_id = ANY($1::text[])',
+  fence: `WITH t AS (SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now)
+    UPDATE host_leases h SET expires_at = t.now + $2
+    FROM t, unnest($3::text[], $4::text[], $5::bigint[]) AS k(tenant_id, host, generation)
+    WHERE h.owner = $1 AND h.tenant_id = k.tenant_id AND h.host = k.host AND h.acquired_at = k.generation
+      AND h.expires_at > t.now
+    RETURNING h.tenant_id, h.host`,
 };
 
 /** Rows with the same key in one statement would make ON CONFLICT DO UPDATE fail: keep the last of each. */
@@ -69,7 +75,14 @@ export class PostgresIngestStore implements IngestStore {
   readonly counters = { statements: 0, transactions: 0 };
   private lane: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * @param fence With several collectors: this one's instance id and the lease time to live, to check (and
+   *   renew) its host leases in every transaction. Without: a lone collector, owner of every host.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly fencing?: { owner: string; ttlMs: number },
+  ) {}
 
   private async query<R extends pg.QueryResultRow>(
     client: pg.Pool | pg.PoolClient,
@@ -133,6 +146,25 @@ export class PostgresIngestStore implements IngestStore {
 
   private tx(client: pg.PoolClient): IngestTx {
     return {
+      fence: async (hosts) => {
+        if (!this.fencing || hosts.length === 0) return new Set(hosts.map((h) => h.key));
+        const tenants: string[] = [];
+        const names: string[] = [];
+        const generations: number[] = [];
+        for (const { key, generation } of hosts) {
+          const at = key.indexOf('/');
+          tenants.push(key.slice(0, at));
+          names.push(key.slice(at + 1));
+          generations.push(generation);
+        }
+        const rows = await this.query<{ tenant_id: string; host: string }>(
+          client,
+          'ingest_fence',
+          SQL.fence,
+          [this.fencing.owner, this.fencing.ttlMs, tenants, names, generations],
+        );
+        return new Set(rows.map((r) => `${r.tenant_id}/${r.host}`));
+      },
       ticketsOf: async (keys, resolvedSince) =>
         keys.length === 0
           ? []

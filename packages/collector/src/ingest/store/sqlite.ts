@@ -124,6 +124,8 @@ export class SqliteIngestStore implements IngestStore {
 
   private tx(): IngestTx {
     return {
+      // One process owns an SQLite store: every host is ours.
+      fence: async (hosts) => new Set(hosts.map((h) => h.key)),
       ticketsOf: async (keys, resolvedSince) => {
         const out: TicketTable[] = [];
         for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {

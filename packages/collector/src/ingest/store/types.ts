@@ -11,6 +11,13 @@ export interface HostRecord {
   highWater: number | undefined;
 }
 
+/** A host whose rows a transaction writes, with the generation of the lease its state was loaded under. */
+export interface FencedHost {
+  /** `tenant/host`. */
+  key: string;
+  generation: number;
+}
+
 /** Everything a group writes, in one transaction. */
 export interface GroupWrite {
   ticketInserts: TicketTable[];
@@ -29,6 +36,12 @@ export interface BehindWrite {
 }
 
 export interface IngestTx {
+  /**
+   * Renews this collector's leases of the hosts (`tenant/host` keys) for the transaction, and returns those it
+   * holds: rows of a host it does not hold must not be written (another collector owns the host now). The
+   * lease rows stay locked until the transaction ends, so no other collector takes them meanwhile.
+   */
+  fence(hosts: readonly FencedHost[]): Promise<Set<string>>;
   /**
    * Tickets of these keys that are open, or were resolved at or after `resolvedSince` (reopen candidates).
    * On PostgreSQL the rows are locked until the transaction ends.

@@ -117,7 +117,7 @@ describe('reading /proc/<pid>/stat', () => {
   });
 
   it('reads the resident memory of /proc/<pid>/status, in bytes', () => {
-    // /proc/<pid>/status of a `sleep` on Debian 12 (kernel 6.1).
+    // /proc/<pid>/status of a `sleep` on Debian 12 (kernel 6.18).
     expect(parseVmRss(testdata('proc-pid-status-sleep.txt'))).toBe(1800 * 1024);
     // Kernel threads have no VmRSS line.
     expect(parseVmRss('Name:\tkthreadd\nState:\tS (sleeping)\n')).toBeUndefined();

@@ -16,6 +16,9 @@ import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
+import { ForecastEvaluator, type ForecastRun } from './forecast/evaluator.js';
+import { forecastRoutes } from './forecast/routes.js';
+import { type ForecastTicketEffect, supersedeByThreshold } from './forecast/tickets.js';
 import { DedupeStage } from './ingest/dedupe.js';
 import { EvaluateStage } from './ingest/evaluate.js';
 import { IngestGateway } from './ingest/gateway.js';
@@ -50,6 +53,8 @@ export interface Collector {
   telemetry: CollectorTelemetry;
   /** One pass of SLA flags, escalation and silent-agent detection (it also runs on a timer). */
   sweep(): Promise<SweepEvent[]>;
+  /** One forecast pass over every reporting host (it also runs on a timer, `forecasts.interval`). */
+  forecast(): Promise<ForecastRun>;
   /** What waits in the metrics spool (zero for the embedded sink). */
   sinkBacklog(): { bytes: number; batches: number };
   /** Listens on the configured address; returns the base URL. */
@@ -96,6 +101,13 @@ const SWEEP_EVENT: Record<SweepEvent['kind'], string> = {
   escalated: 'escalated',
   agent_unreachable: 'opened',
   agent_back: 'resolved',
+};
+const FORECAST_EVENT: Record<ForecastTicketEffect['kind'], string> = {
+  opened: 'opened',
+  reopened: 'opened',
+  moved: '',
+  resolved: 'resolved',
+  superseded: 'closed',
 };
 
 export async function buildCollector(config: CollectorConfig, deps: CollectorDeps): Promise<Collector> {
@@ -157,6 +169,28 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     dueTimes,
     notifier,
   });
+  const forecastLog = log.child({ component: 'forecast' });
+  const onForecastTicket = (e: ForecastTicketEffect) => {
+    forecastLog.info({ ticket: e.ticket.id, host: e.ticket.host, event: e.kind }, 'forecast ticket');
+    const kind = FORECAST_EVENT[e.kind];
+    if (kind) ticketEvent(e.ticket, kind);
+  };
+  const forecastTicketDeps = {
+    newId,
+    now,
+    reopenWindowMs: config.tickets.reopenWindowMs,
+    dueTimes,
+    notifier,
+  };
+  const forecasts = new ForecastEvaluator({
+    ...forecastTicketDeps,
+    db,
+    sink,
+    rules: () => config.forecasts.rules,
+    silentAgentAfterMs: config.tickets.silentAgentAfterMs,
+    log: forecastLog,
+    onTicket: onForecastTicket,
+  });
   const gateway = new IngestGateway(
     {
       path: '/ingest',
@@ -200,6 +234,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
                   : ''
                 : e.kind;
           if (kind) ticketEvent(e.ticket, kind);
+          // A threshold ticket takes over from the forecast ticket of the same check at once.
+          if (e.kind === 'opened' || e.kind === 'reopened') {
+            supersedeByThreshold(db, e.ticket, forecastTicketDeps)
+              .then((closed) => closed.forEach(onForecastTicket))
+              .catch((err: Error) =>
+                forecastLog.error({ err: err.message }, 'closing forecast tickets failed'),
+              );
+          }
         }
       },
     },
@@ -279,6 +321,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     tenantRoutes(api, { db });
     registerDriftRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
+    await api.register(forecastRoutes, { db, now, rules: () => config.forecasts.rules });
   });
 
   app.server.on('upgrade', (req, socket, head) => {
@@ -316,6 +359,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     log: log.child({ component: 'notify' }),
   });
   if (connectors.length > 0) dispatcher.start(1000);
+  forecasts.start(config.forecasts.intervalMs);
   const maintenance = setInterval(() => {
     pruneSeenResults(db, new Date(now().getTime() - config.ingest.dedupeWindowMs)).catch((err: Error) =>
       log.error({ err: err.message }, 'pruning handled result ids failed'),
@@ -339,7 +383,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
     sweep: runSweep,
+    forecast: () => forecasts.runOnce(),
     async close() {
+      await forecasts.stop();
       clearInterval(maintenance);
       clearInterval(sweeper);
       await dispatcher.stop();

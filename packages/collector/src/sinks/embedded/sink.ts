@@ -95,25 +95,27 @@ export class EmbeddedSink implements MetricsSink {
   async query(q: SeriesQuery): Promise<SeriesPoint[]> {
     const where = ['host = ?', 'ts >= ?'];
     const args: Array<string | number> = [q.host, q.sinceMs];
-    if (q.tenant !== null) {
-      where.push('tenant = ?');
-      args.push(q.tenant);
+    const filters: Array<[string, string | number | undefined]> = [
+      ['tenant = ?', q.tenant ?? undefined],
+      ['check_id = ?', q.check],
+      ['measurement = ?', q.measurement],
+      ['field = ?', q.field],
+      ['instance = ?', q.instance],
+      ['ts <= ?', q.untilMs],
+    ];
+    for (const [clause, value] of filters) {
+      if (value === undefined) continue;
+      where.push(clause);
+      args.push(value);
     }
-    if (q.check) {
-      where.push('check_id = ?');
-      args.push(q.check);
-    }
-    if (q.field) {
-      where.push('field = ?');
-      args.push(q.field);
-    }
+    // The newest points when there are more than the limit (a chart, a forecast, wants the recent end).
     const rows = this.db
       .prepare(
         `SELECT measurement, field, instance, check_id, ts, value FROM points WHERE ${where.join(' AND ')}
-         ORDER BY ts LIMIT ?`,
+         ORDER BY ts DESC, id DESC LIMIT ?`,
       )
       .all(...args, q.limit ?? 10_000) as Row[];
-    return rows.map((r) => ({
+    return rows.reverse().map((r) => ({
       measurement: r.measurement,
       field: r.field,
       instance: r.instance === '' ? undefined : r.instance,

@@ -1,0 +1,132 @@
+// The straight line through a metric's recent history: a Theil–Sen fit (median of pairwise slopes) with a
+// robust quality figure, and the detection of resets (a cleanup, a resize, a log rotation) that end a trend.
+// Pure functions of the samples: no clock, no I/O. See README.md for why Theil–Sen.
+
+export interface Sample {
+  /** Milliseconds since the epoch. */
+  t: number;
+  v: number;
+}
+
+export interface LineFit {
+  /** Units per second. */
+  slopePerSecond: number;
+  /** The fitted value at `at`. */
+  valueAt: number;
+  /** The reference time of `valueAt` (ms): the time of the last sample. */
+  at: number;
+  /** Samples used (after downsampling). */
+  points: number;
+  /** First and last sample times (ms). */
+  from: number;
+  to: number;
+  /**
+   * Robust coefficient of determination: 1 − (MAD of the residuals / MAD of the values)². 1 is a perfect line,
+   * 0 a line that explains nothing (a flat noisy series); negative when the line is worse than a constant.
+   */
+  quality: number;
+}
+
+/** The fitted value at time `t` (ms). */
+export function lineValue(fit: Pick<LineFit, 'slopePerSecond' | 'valueAt' | 'at'>, t: number): number {
+  return fit.valueAt + fit.slopePerSecond * ((t - fit.at) / 1000);
+}
+
+export function median(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const mid = n >> 1;
+  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Median absolute deviation from the median (unscaled). */
+export function mad(values: ArrayLike<number>): number {
+  const m = median(values);
+  return median(Array.from(values, (v) => Math.abs(v - m)));
+}
+
+/**
+ * At most `max` samples: above that, consecutive time buckets of equal width each become one sample (the
+ * median time and value of the bucket). Keeps the fit's O(n²) pairs bounded whatever the scrape rate.
+ */
+export function downsample(samples: readonly Sample[], max: number): Sample[] {
+  if (samples.length <= max) return [...samples];
+  const first = (samples[0] as Sample).t;
+  const width = ((samples.at(-1) as Sample).t - first) / max || 1;
+  const out: Sample[] = [];
+  let bucket: Sample[] = [];
+  let index = 0;
+  const flush = () => {
+    if (bucket.length === 0) return;
+    out.push({ t: median(bucket.map((s) => s.t)), v: median(bucket.map((s) => s.v)) });
+    bucket = [];
+  };
+  for (const s of samples) {
+    const b = Math.min(max - 1, Math.floor((s.t - first) / width));
+    if (b !== index) {
+      flush();
+      index = b;
+    }
+    bucket.push(s);
+  }
+  flush();
+  return out;
+}
+
+/**
+ * Theil–Sen: the slope is the median of the slopes of every pair of samples, the intercept the median of
+ * what each sample says it is. Needs two samples at distinct times; undefined otherwise.
+ */
+export function theilSen(samples: readonly Sample[]): LineFit | undefined {
+  const n = samples.length;
+  if (n < 2) return undefined;
+  const slopes = new Float64Array((n * (n - 1)) / 2);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const a = samples[i] as Sample;
+    for (let j = i + 1; j < n; j++) {
+      const b = samples[j] as Sample;
+      const dt = (b.t - a.t) / 1000;
+      if (dt !== 0) slopes[k++] = (b.v - a.v) / dt;
+    }
+  }
+  if (k === 0) return undefined;
+  const slope = median(slopes.subarray(0, k));
+  const at = (samples[n - 1] as Sample).t;
+  const valueAt = median(samples.map((s) => s.v - slope * ((s.t - at) / 1000)));
+  const line = { slopePerSecond: slope, valueAt, at };
+  const residuals = samples.map((s) => s.v - lineValue(line, s.t));
+  const spread = mad(samples.map((s) => s.v));
+  const unexplained = mad(residuals);
+  // A series that does not move has no trend to speak of, however well a flat line fits it.
+  const quality = spread === 0 ? 0 : 1 - (unexplained / spread) ** 2;
+  return { ...line, points: n, from: (samples[0] as Sample).t, to: at, quality };
+}
+
+export type Direction = 'above' | 'below';
+
+/**
+ * Indexes `i` where the value jumps back against the direction of travel between sample i − 1 and i (a drop
+ * for `above`, a rise for `below`) by more than both 6 robust standard deviations of the step-to-step
+ * changes and a quarter of the window's range: the disk was cleaned up or resized, the log rotated. Noise
+ * stays under the first bound; the slow trend itself never goes backwards.
+ */
+export function findResets(samples: readonly Sample[], direction: Direction): number[] {
+  if (samples.length < 3) return [];
+  const diffs = samples.slice(1).map((s, i) => s.v - (samples[i] as Sample).v);
+  const sigma = 1.4826 * mad(diffs);
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const s of samples) {
+    lo = Math.min(lo, s.v);
+    hi = Math.max(hi, s.v);
+  }
+  const bound = Math.max(6 * sigma, 0.25 * (hi - lo));
+  const sign = direction === 'above' ? -1 : 1;
+  const out: number[] = [];
+  diffs.forEach((d, i) => {
+    if (d * sign > 0 && Math.abs(d) > bound) out.push(i + 1);
+  });
+  return out;
+}

@@ -108,25 +108,26 @@ export type Direction = 'above' | 'below';
 
 /**
  * Indexes `i` where the value jumps back against the direction of travel between sample i − 1 and i (a drop
- * for `above`, a rise for `below`) by more than both 6 robust standard deviations of the step-to-step
- * changes and a quarter of the window's range: the disk was cleaned up or resized, the log rotated. Noise
- * stays under the first bound; the slow trend itself never goes backwards.
+ * for `above`, a rise for `below`) and stays there: the lowest of the three samples before the jump must be
+ * above the highest of the (at least two, at most three) samples from it on, by more than both 6 robust
+ * standard deviations of the step-to-step changes and a quarter of the window's range. The disk was cleaned
+ * up or resized, the log rotated. Noise stays under the first bound, a lone spike or dip is no level change,
+ * and the slow trend itself never goes backwards.
  */
 export function findResets(samples: readonly Sample[], direction: Direction): number[] {
   if (samples.length < 3) return [];
-  const diffs = samples.slice(1).map((s, i) => s.v - (samples[i] as Sample).v);
+  const sign = direction === 'above' ? 1 : -1;
+  // Work on values that rise toward the limit: a reset is then always a drop.
+  const v = samples.map((s) => sign * s.v);
+  const diffs = v.slice(1).map((x, i) => x - (v[i] as number));
   const sigma = 1.4826 * mad(diffs);
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const s of samples) {
-    lo = Math.min(lo, s.v);
-    hi = Math.max(hi, s.v);
-  }
-  const bound = Math.max(6 * sigma, 0.25 * (hi - lo));
-  const sign = direction === 'above' ? -1 : 1;
+  const bound = Math.max(6 * sigma, 0.25 * (Math.max(...v) - Math.min(...v)));
   const out: number[] = [];
-  diffs.forEach((d, i) => {
-    if (d * sign > 0 && Math.abs(d) > bound) out.push(i + 1);
-  });
+  for (let i = 1; i < v.length; i++) {
+    if ((v[i - 1] as number) - (v[i] as number) <= bound) continue;
+    const after = v.slice(i, i + 3);
+    if (after.length < 2) continue;
+    if (Math.min(...v.slice(Math.max(0, i - 3), i)) - Math.max(...after) > bound) out.push(i);
+  }
   return out;
 }

@@ -114,6 +114,12 @@ describe('resets', () => {
       seed: 8,
     });
     expect(findResets(trend, 'above')).toEqual([]);
+    // A lone spike (a dump written then moved away) or dip (a glitch) is no level change, even at the end.
+    const spiky = trend.map((s, i) => ({ t: s.t, v: s.v + (i % 10 === 5 ? 15 : 0) - (i === 100 ? 15 : 0) }));
+    expect(findResets(spiky, 'above')).toEqual([]);
+    expect(
+      findResets([...trend.slice(0, -1), { t: (trend.at(-1) as { t: number }).t, v: 0 }], 'above'),
+    ).toEqual([]);
     // A falling series (free space) resets upward.
     expect(
       findResets(

@@ -132,29 +132,33 @@ export function forecastSeries(rule: ForecastRule, samples: readonly Sample[], n
 }
 
 /**
- * The fit over the window, or over its recent half when that one meets the quality floor and tells another
- * story (the whole window's fit fails, or the slopes differ by more than a quarter): a disk that started to
- * fill faster shows in the recent half long before it dominates the whole window's median slope. A steady
- * trend keeps the whole window, with twice the points. Growth rules (a leak is growth over the whole window)
- * and a trend already cut by a reset use the one span.
+ * The fit over the window, or over a recent part of it (the last half, then the last quarter) when that part
+ * meets the quality floor and tells another story: its slope differs by more than a quarter from the longer
+ * fit's (or the longer fit fails the floor). A disk that started to fill faster shows there long before it
+ * dominates the whole window's median slope; a steady trend keeps the whole window and its points. Growth
+ * rules (a leak is growth over the whole window) and a trend already cut by a reset use the one span.
  */
 function bestFit(
   rule: ForecastRule,
   kept: readonly Sample[],
   now: number,
-  mayHalve: boolean,
+  mayShorten: boolean,
 ): LineFit | undefined {
-  const whole = theilSen(downsample(kept, MAX_FIT_POINTS));
-  if (!mayHalve || rule.minGrowthPercent !== undefined) return whole;
-  const recent = kept.filter((s) => s.t > now - rule.windowMs / 2);
-  const span = recent.length > 0 ? (recent.at(-1) as Sample).t - (recent[0] as Sample).t : 0;
-  if (recent.length < rule.minPoints || span < rule.minSpanMs) return whole;
-  const half = theilSen(downsample(recent, MAX_FIT_POINTS));
-  if (!half || half.quality < rule.minQuality) return whole;
-  if (!whole || whole.quality < rule.minQuality) return half;
-  const differs =
-    Math.abs(half.slopePerSecond - whole.slopePerSecond) > 0.25 * Math.abs(whole.slopePerSecond);
-  return differs ? half : whole;
+  let best = theilSen(downsample(kept, MAX_FIT_POINTS));
+  if (!mayShorten || rule.minGrowthPercent !== undefined) return best;
+  for (const share of [2, 4]) {
+    const recent = kept.filter((s) => s.t > now - rule.windowMs / share);
+    const span = recent.length > 0 ? (recent.at(-1) as Sample).t - (recent[0] as Sample).t : 0;
+    if (recent.length < rule.minPoints || span < rule.minSpanMs) break;
+    const part = theilSen(downsample(recent, MAX_FIT_POINTS));
+    if (!part || part.quality < rule.minQuality) continue;
+    const differs =
+      !best ||
+      best.quality < rule.minQuality ||
+      Math.abs(part.slopePerSecond - best.slopePerSecond) > 0.25 * Math.abs(best.slopePerSecond);
+    if (differs) best = part;
+  }
+  return best;
 }
 
 function crossingOf(

@@ -188,7 +188,7 @@ export function resolveRule(rule: ForecastRuleInput, builtIn: boolean): Forecast
     direction: rule.direction ?? 'above',
     windowMs,
     horizonMs: parseDuration(rule.horizon ?? '7d'),
-    minSpanMs: rule.minSpan === undefined ? windowMs / 4 : parseDuration(rule.minSpan),
+    minSpanMs: rule.minSpan === undefined ? windowMs / 8 : parseDuration(rule.minSpan),
     minPoints: rule.minPoints ?? 10,
     minQuality: rule.minQuality ?? 0.7,
     label:

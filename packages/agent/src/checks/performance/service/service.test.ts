@@ -45,12 +45,13 @@ describe('reading systemctl show', () => {
     });
     expect(restarted).toMatchObject({ restartsTotal: 1, mainPid: 26151 });
     // systemd 252 prints MemoryCurrent only when asked; the captures above predate the question.
-    expect(parseSystemctlShow(`${testdata('systemctl-show-running.txt')}MemoryCurrent=4321792\n`).memoryBytes).toBe(
-      4_321_792,
-    );
+    expect(
+      parseSystemctlShow(`${testdata('systemctl-show-running.txt')}MemoryCurrent=4321792\n`).memoryBytes,
+    ).toBe(4_321_792);
     for (const unaccounted of ['[not set]', '18446744073709551615'])
       expect(
-        parseSystemctlShow(`${testdata('systemctl-show-running.txt')}MemoryCurrent=${unaccounted}\n`).memoryBytes,
+        parseSystemctlShow(`${testdata('systemctl-show-running.txt')}MemoryCurrent=${unaccounted}\n`)
+          .memoryBytes,
       ).toBeUndefined();
     expect(notFound).toMatchObject({ loadState: 'not-found', activeState: 'inactive', startMonotonicUs: 0 });
   });

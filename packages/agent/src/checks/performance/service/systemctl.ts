@@ -48,7 +48,8 @@ export function parseSystemctlShow(text: string): UnitState {
   };
   // `[not set]` without memory accounting; UINT64_MAX ("infinity") when the kernel gives no figure.
   const memory = values.get('MemoryCurrent');
-  if (memory !== undefined && /^\d+$/.test(memory) && Number(memory) < 2 ** 63) state.memoryBytes = Number(memory);
+  if (memory !== undefined && /^\d+$/.test(memory) && Number(memory) < 2 ** 63)
+    state.memoryBytes = Number(memory);
   return state;
 }
 

@@ -35,9 +35,49 @@ export function lineValue(fit: Pick<LineFit, 'slopePerSecond' | 'valueAt' | 'at'
 export function median(values: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
-  const mid = n >> 1;
-  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return medianInPlace(Float64Array.from(values));
+}
+
+/** The median of `a`, reordering it (quickselect: linear time, where sorting 45,000 slopes is not). */
+function medianInPlace(a: Float64Array): number {
+  const n = a.length;
+  const upper = select(a, n >> 1);
+  if (n % 2 === 1) return upper;
+  // The lower middle is the largest value left of the upper one after selection.
+  let lower = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n >> 1; i++) lower = Math.max(lower, a[i] as number);
+  return (lower + upper) / 2;
+}
+
+/** The k-th smallest value of `a` (0-based); leaves smaller values left of k and larger ones right. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // Median of three as the pivot: sorted or constant runs stay linear.
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi] as number;
+    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k] as number;
+  }
+  return a[k] as number;
 }
 
 /** Median absolute deviation from the median (unscaled). */
@@ -92,7 +132,7 @@ export function theilSen(samples: readonly Sample[]): LineFit | undefined {
     }
   }
   if (k === 0) return undefined;
-  const slope = median(slopes.subarray(0, k));
+  const slope = medianInPlace(slopes.subarray(0, k));
   const at = (samples[n - 1] as Sample).t;
   const valueAt = median(samples.map((s) => s.v - slope * ((s.t - at) / 1000)));
   const line = { slopePerSecond: slope, valueAt, at };

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { downsample, findResets, lineValue, theilSen } from './fit.js';
+import { downsample, findResets, lineValue, median, theilSen } from './fit.js';
 import { forecastSeries, formatSeconds } from './forecast.js';
 import { type ForecastRule, resolveRule } from './rules.js';
 import { seeded, synthetic } from './testing.js';
@@ -18,6 +19,17 @@ const diskRule = (over: Partial<ForecastRule> = {}): ForecastRule => ({
 });
 
 describe('Theil–Sen fit', () => {
+  it('takes medians by selection that agree with sorting, ties and all', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 60 }), (values) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        const n = sorted.length;
+        const want = n % 2 ? sorted[n >> 1] : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
+        expect(median(values)).toBe(want);
+      }),
+    );
+  });
+
   it('finds the slope and value of a perfect line, with quality 1', () => {
     const fit = theilSen(
       synthetic({ start: T0, stepMs: HOUR, count: 24, base: 10, perDay: 12, noise: 0, seed: 1 }),

@@ -30,9 +30,18 @@ describe('forecast rules', () => {
     const config = loadCollectorConfig(undefined, parse(yamlExamples[0] as string));
     const rules = config.forecasts.rules;
     expect(config.forecasts.intervalMs).toBe(300_000);
-    expect(rules.map((r) => r.id)).toEqual([...DEFAULT_FORECAST_RULES.map((r) => r.id), 'erp-data', 'backup-volume']);
+    expect(rules.map((r) => r.id)).toEqual([
+      ...DEFAULT_FORECAST_RULES.map((r) => r.id),
+      'erp-data',
+      'backup-volume',
+    ]);
     const erp = ruleFor(rules, 'filesystem', 'used_percent', series()) as ForecastRule;
-    expect(erp).toMatchObject({ id: 'erp-data', limit: 90, windowMs: 12 * 3_600_000, horizonMs: 3 * 86_400_000 });
+    expect(erp).toMatchObject({
+      id: 'erp-data',
+      limit: 90,
+      windowMs: 12 * 3_600_000,
+      horizonMs: 3 * 86_400_000,
+    });
     expect(labelFor(erp, series())).toBe('/data at 90 %');
     // Another application, another mount: the built-in rule.
     expect(ruleFor(rules, 'filesystem', 'used_percent', series({ application: 'shop' }))?.id).toBe(
@@ -58,11 +67,21 @@ describe('forecast rules', () => {
       rules: [{ id: 'default-filesystem-space', type: 'filesystem', metric: 'used_percent', limit: 95 }],
     });
     expect(tuned.rules.filter((r) => r.id === 'default-filesystem-space')).toEqual([
-      expect.objectContaining({ limit: 95, builtIn: false, windowMs: 2 * 86_400_000, minSpanMs: 6 * 3_600_000 }),
+      expect.objectContaining({
+        limit: 95,
+        builtIn: false,
+        windowMs: 2 * 86_400_000,
+        minSpanMs: 6 * 3_600_000,
+      }),
     ]);
     expect(resolveForecastSettings({ defaults: false }).rules).toEqual([]);
     const leak = resolveForecastSettings(undefined).rules.find((r) => r.id === 'default-service-memory');
-    expect(leak).toMatchObject({ minGrowthPercent: 20, windowMs: 6 * 3_600_000, minSpanMs: 5 * 3_600_000, minQuality: 0.9 });
+    expect(leak).toMatchObject({
+      minGrowthPercent: 20,
+      windowMs: 6 * 3_600_000,
+      minSpanMs: 5 * 3_600_000,
+      minQuality: 0.9,
+    });
   });
 
   it('refuses a rule with nothing to forecast, both limits, or a duplicate id, naming where', () => {
@@ -94,7 +113,9 @@ describe('forecast rules', () => {
     );
     expect(() =>
       loadCollectorConfig(undefined, {
-        forecasts: { rules: [{ id: 'x', type: 'filesystem', metric: 'used_percent', limit: 1, windw: '1d' }] },
+        forecasts: {
+          rules: [{ id: 'x', type: 'filesystem', metric: 'used_percent', limit: 1, windw: '1d' }],
+        },
       } as never),
     ).toThrow(/\/forecasts\/rules\/0\/windw/);
   });

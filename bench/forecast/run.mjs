@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forecastSeries } from '../../packages/collector/dist/forecast/forecast.js';
-import { resolveRule } from '../../packages/collector/dist/forecast/rules.js';
+import { DEFAULT_FORECAST_RULES, resolveRule } from '../../packages/collector/dist/forecast/rules.js';
 import { synthetic } from '../../packages/collector/dist/forecast/testing.js';
 import { freePort, makeTempDir, runCleanups, startProcess, waitUntil, which } from '../lib/proc.mjs';
 import { fmt, table } from '../lib/table.mjs';
@@ -114,14 +114,7 @@ try {
     return v === undefined ? undefined : Number(v);
   };
   const rule = resolveRule(
-    {
-      id: 'default-filesystem-space',
-      type: 'filesystem',
-      metric: 'used_percent',
-      limit: 100,
-      window: '2d',
-      horizon: '7d',
-    },
+    DEFAULT_FORECAST_RULES.find((r) => r.id === 'default-filesystem-space'),
     true,
   );
   const rows = [];

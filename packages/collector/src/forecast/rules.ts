@@ -4,6 +4,7 @@
 // defaults cover filesystems (space, inodes), certificates, backup targets and service memory.
 import { type Static, Type } from '@sinclair/typebox';
 import { DurationSchema, parseDuration } from '@vigie/shared';
+import { specificity } from '../rules/thresholds.js';
 import type { Direction } from './fit.js';
 
 export const ForecastRuleSchema = Type.Object(
@@ -253,14 +254,7 @@ export function ruleAdmitsHost(
 
 /** check > host > environment > application > tenant, and an instance breaks ties, as for threshold rules. */
 export function forecastSpecificity(rule: ForecastRule): number {
-  return (
-    (rule.check !== undefined ? 32 : 0) +
-    (rule.host !== undefined ? 16 : 0) +
-    (rule.environment !== undefined ? 8 : 0) +
-    (rule.application !== undefined ? 4 : 0) +
-    (rule.tenant !== undefined ? 2 : 0) +
-    (rule.instance !== undefined ? 1 : 0)
-  );
+  return specificity(rule) + (rule.instance !== undefined ? 0.5 : 0);
 }
 
 /** The rule that governs one series' metric: the most specific one that admits it; later rules win ties. */

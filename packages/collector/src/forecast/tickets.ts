@@ -14,7 +14,6 @@
 import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
 import {
-  addTicketEvent,
   CLOSED_STATUSES,
   findOpenTicket,
   findReopenable,
@@ -22,7 +21,7 @@ import {
   ticketTimeline,
   updateTicket,
 } from '../store/tickets.js';
-import type { DueTimes } from '../tickets/apply.js';
+import { type DueTimes, SYSTEM_ACTOR, timelineEvent } from '../tickets/apply.js';
 import { dedupKey } from '../tickets/lifecycle.js';
 import type { Notifier } from '../tickets/notifier.js';
 import { PRIORITIES, type Priority } from '../tickets/priority.js';
@@ -31,7 +30,7 @@ import type { ForecastTable } from './migration.js';
 import type { ForecastRule, SeriesScope } from './rules.js';
 
 export const FORECAST_KIND = 'forecast';
-export const FORECAST_ACTOR = 'vigie';
+export const FORECAST_ACTOR = SYSTEM_ACTOR;
 const DAY_S = 86_400;
 
 export interface ForecastTicketDeps {
@@ -127,21 +126,14 @@ function fitDetails(s: ForecastSubject): Record<string, unknown> {
   };
 }
 
-async function event(
+function event(
   db: Db,
   deps: ForecastTicketDeps,
   ticketId: string,
   kind: string,
   details: Record<string, unknown>,
 ): Promise<void> {
-  await addTicketEvent(db, {
-    id: deps.newId(),
-    ticket_id: ticketId,
-    at: deps.now().toISOString(),
-    kind,
-    actor: FORECAST_ACTOR,
-    details: JSON.stringify(details),
-  });
+  return timelineEvent(db, deps, ticketId, kind, FORECAST_ACTOR, details);
 }
 
 /**

@@ -108,6 +108,9 @@ describe('forecast rules', () => {
       '/forecasts/rules/1/limitMetric: set either limit or limitMetric, not both',
       '/forecasts/rules/1/id: duplicate rule id "a"',
     ]);
+    expect(() => loadCollectorConfig(undefined, { forecasts: { interval: '100ms' } })).toThrow(
+      /\/forecasts\/interval: at least 1s/,
+    );
     expect(() => loadCollectorConfig(undefined, { forecasts: { interval: 'soon' } } as never)).toThrow(
       /\/forecasts\/interval/,
     );

@@ -213,10 +213,13 @@ export function resolveForecastSettings(input: ForecastConfigInput | undefined):
     if (ids.has(r.id)) problems.push(`/forecasts/rules/${i}/id: duplicate rule id ${JSON.stringify(r.id)}`);
     ids.add(r.id);
   });
+  const intervalMs = parseDuration(input?.interval ?? '5m');
+  if (intervalMs < 1000)
+    problems.push('/forecasts/interval: at least 1s (the pass reads every series it follows)');
   if (problems.length > 0) throw new ForecastRuleError(problems);
   const defaults = input?.defaults === false ? [] : DEFAULT_FORECAST_RULES.filter((r) => !ids.has(r.id));
   return {
-    intervalMs: parseDuration(input?.interval ?? '5m'),
+    intervalMs,
     rules: [...defaults.map((r) => resolveRule(r, true)), ...configured.map((r) => resolveRule(r, false))],
   };
 }

@@ -234,6 +234,13 @@ dataDir: ${join(dir, 'data')}
 metrics: { kind: influx-v1, url: "${influx.url}", database: ${influx.database}, timeout: 5s }
 ingest: { heartbeat: 2s }
 tickets: { sweepInterval: 1s, confirm: { failures: 1, recoveries: 1 }, silentAgentAfter: 3s }
+# A forecast the fleet can make in seconds, for vigie_forecast: the dump's age rises a second a second toward a
+# week, beyond a one-day horizon (no ticket). Only this rule: the pass runs every second.
+forecasts:
+  interval: 1s
+  defaults: false
+  rules:
+    - { id: dump-age, type: backup-freshness, metric: age_seconds, limit: 604800, window: 1m, horizon: 1d, minPoints: 3, minSpan: 2s }
 `,
     );
     const cli = (args: string[]) => runCli(COLLECTOR_CLI, [...args, '--config', config]);

@@ -21,6 +21,7 @@ export const VIGIE_MEASUREMENTS = [
   'vigie_tickets',
   'vigie_ticket_event',
   'vigie_parity',
+  'vigie_forecast',
 ];
 /** Fields of the measurements the collector writes besides one per check type. */
 export const VIGIE_FIELDS: Record<string, string[]> = {
@@ -29,6 +30,7 @@ export const VIGIE_FIELDS: Record<string, string[]> = {
   vigie_tickets: ['open', 'at_risk', 'breached'],
   vigie_ticket_event: ['count', 'time_to_acknowledge_seconds', 'time_to_resolve_seconds', 'occurrences'],
   vigie_parity: ['critical', 'warning', 'info', 'at_parity'],
+  vigie_forecast: ['seconds', 'slope_per_hour', 'quality', 'points', 'at_risk'],
 };
 /** Tags a raw SELECT may list next to a field. */
 const TAGS = [
@@ -42,6 +44,8 @@ const TAGS = [
   'type',
   'priority',
   'kind',
+  'metric',
+  'rule',
 ];
 /** Grafana's own variables that InfluxQL queries may use. */
 const BUILTIN_VARIABLES = [

@@ -21,6 +21,9 @@ import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
+import { ForecastEvaluator, type ForecastRun } from './forecast/evaluator.js';
+import { forecastRoutes } from './forecast/routes.js';
+import { type ForecastTicketEffect, supersedeByThreshold } from './forecast/tickets.js';
 import { createIngest } from './ingest/create.js';
 import { IngestGateway } from './ingest/gateway.js';
 import { pruneStreams } from './ingest/migration.js';
@@ -52,6 +55,8 @@ export interface Collector {
   telemetry: CollectorTelemetry;
   /** One pass of SLA flags, escalation and silent-agent detection (it also runs on a timer). */
   sweep(): Promise<SweepEvent[]>;
+  /** One forecast pass over every reporting host (it also runs on a timer, `forecasts.interval`). */
+  forecast(): Promise<ForecastRun>;
   /** What waits in the metrics spool (zero for the embedded sink). */
   sinkBacklog(): { bytes: number; batches: number };
   /** Listens on the configured address; returns the base URL. */
@@ -98,6 +103,13 @@ const SWEEP_EVENT: Record<SweepEvent['kind'], string> = {
   escalated: 'escalated',
   agent_unreachable: 'opened',
   agent_back: 'resolved',
+};
+const FORECAST_EVENT: Record<ForecastTicketEffect['kind'], string> = {
+  opened: 'opened',
+  reopened: 'opened',
+  moved: '',
+  resolved: 'resolved',
+  superseded: 'closed',
 };
 
 export async function buildCollector(config: CollectorConfig, deps: CollectorDeps): Promise<Collector> {
@@ -200,6 +212,28 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     dueTimes,
     notifier,
   });
+  const forecastLog = log.child({ component: 'forecast' });
+  const onForecastTicket = (e: ForecastTicketEffect) => {
+    forecastLog.info({ ticket: e.ticket.id, host: e.ticket.host, event: e.kind }, 'forecast ticket');
+    const kind = FORECAST_EVENT[e.kind];
+    if (kind) ticketEvent(e.ticket, kind);
+  };
+  const forecastTicketDeps = {
+    newId,
+    now,
+    reopenWindowMs: config.tickets.reopenWindowMs,
+    dueTimes,
+    notifier,
+  };
+  const forecasts = new ForecastEvaluator({
+    ...forecastTicketDeps,
+    db,
+    sink,
+    rules: () => config.forecasts.rules,
+    silentAgentAfterMs: config.tickets.silentAgentAfterMs,
+    log: forecastLog,
+    onTicket: onForecastTicket,
+  });
   const gateway = new IngestGateway(
     {
       path: '/ingest',
@@ -246,6 +280,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
                   : ''
                 : e.kind;
           if (kind) ticketEvent(e.ticket, kind);
+          // A threshold ticket takes over from the forecast ticket of the same check at once.
+          if (e.kind === 'opened' || e.kind === 'reopened') {
+            supersedeByThreshold(db, e.ticket, forecastTicketDeps)
+              .then((closed) => closed.forEach(onForecastTicket))
+              .catch((err: Error) =>
+                forecastLog.error({ err: err.message }, 'closing forecast tickets failed'),
+              );
+          }
         }
       },
     },
@@ -329,6 +371,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     tenantRoutes(api, { db });
     registerDriftRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
+    await api.register(forecastRoutes, { db, now, rules: () => config.forecasts.rules });
   });
 
   app.server.on('upgrade', (req, socket, head) => {
@@ -368,6 +411,8 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     log: log.child({ component: 'notify' }),
   });
   cluster.onLeadership((leader) => {
+    if (leader) forecasts.start(config.forecasts.intervalMs);
+    else void forecasts.stop();
     if (connectors.length === 0) return;
     if (leader) dispatcher.start(1000);
     else void dispatcher.stop();
@@ -399,7 +444,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
     sweep: runSweep,
+    forecast: () => forecasts.runOnce(),
     async close() {
+      await forecasts.stop();
       clearInterval(maintenance);
       clearInterval(sweeper);
       await dispatcher.stop();

@@ -4,6 +4,7 @@ import type { Kysely, Migration } from 'kysely';
 import { clusterMigration } from './cluster/migration.js';
 import { connectorsMigration } from './connectors/deliveries.js';
 import { driftMigration } from './drift/migration.js';
+import { forecastMigration } from './forecast/migration.js';
 import { ingestMigration } from './ingest/migration.js';
 import { storeMigrations } from './store/migrations.js';
 
@@ -24,5 +25,6 @@ export const collectorMigrations: Record<string, Migration> = {
   ),
   '0005_drift': driftMigration,
   '0006_ingest_streams': ingestMigration,
+  '0010_forecasts': forecastMigration,
   '0011_cluster': clusterMigration,
 };

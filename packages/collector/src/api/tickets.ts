@@ -18,7 +18,7 @@ const TicketSchema = Type.Object({
   environment: Type.String(),
   checkId: Type.String(),
   dedupKey: Type.String(),
-  kind: Type.String({ description: 'check | flapping | agent_unreachable' }),
+  kind: Type.String({ description: 'check | flapping | agent_unreachable | forecast' }),
   status: Type.String({ description: 'open | acknowledged | in_progress | waiting | resolved | closed' }),
   severity: Type.String(),
   priority: Type.String({ description: 'P1 (most urgent) .. P4' }),

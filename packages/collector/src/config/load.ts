@@ -5,6 +5,7 @@ import type { TObject, TSchema, TUnion } from '@sinclair/typebox';
 import { parseDuration, validate } from '@vigie/shared';
 import { parse } from 'yaml';
 import { type ConnectorConfig, ConnectorConfigSchema } from '../connectors/registry.js';
+import { ForecastRuleError, type ForecastSettings, resolveForecastSettings } from '../forecast/rules.js';
 import type { ConfirmationPolicy } from '../rules/confirmation.js';
 import type { ThresholdRule } from '../rules/thresholds.js';
 import type { SlaConfigError } from '../sla/config-error.js';
@@ -61,6 +62,8 @@ export interface CollectorConfig {
   /** For remote sinks (InfluxDB): where points wait while the sink is down or slow. */
   spool: { path: string; maxBytes: number; writeTimeoutMs: number; retryMaxMs: number };
   rules: ThresholdRule[];
+  /** Forecast rules (built-in and configured) and how often they are evaluated. */
+  forecasts: ForecastSettings;
   tickets: {
     policy: ConfirmationPolicy;
     reopenWindowMs: number;
@@ -127,7 +130,16 @@ export function loadCollectorConfig(
   const rest = { ...input, store: undefined, metrics: undefined };
   const checked = validate<CollectorConfigInput>(CollectorConfigSchema, JSON.parse(JSON.stringify(rest)));
   if (!checked.ok) problems.push(...checked.errors);
-  if (problems.length > 0) throw new CollectorConfigError(source, problems);
+  let forecasts: ForecastSettings | undefined;
+  if (checked.ok) {
+    try {
+      forecasts = resolveForecastSettings(input.forecasts);
+    } catch (err) {
+      if (!(err instanceof ForecastRuleError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0 || !forecasts) throw new CollectorConfigError(source, problems);
 
   const dataDir = resolve(input.dataDir ?? '.vigie');
   const tlsProblems: string[] = [];
@@ -189,6 +201,7 @@ export function loadCollectorConfig(
       retryMaxMs: ms(input.spool?.retryMax, 30_000),
     },
     rules: input.rules ?? [],
+    forecasts,
     tickets: {
       policy: {
         failures: input.tickets?.confirm?.failures ?? 2,

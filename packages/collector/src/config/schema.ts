@@ -1,6 +1,7 @@
 // The collector's configuration: one schema for validation (with key paths) and the TypeScript type.
 import { type Static, Type } from '@sinclair/typebox';
 import { DurationSchema } from '@vigie/shared';
+import { ForecastConfigSchema } from '../forecast/rules.js';
 import { ThresholdRuleSchema } from '../rules/thresholds.js';
 
 const Duration = DurationSchema;
@@ -166,6 +167,7 @@ export const CollectorConfigSchema = Type.Object(
       ),
     ),
     rules: Type.Optional(Type.Array(ThresholdRuleSchema)),
+    forecasts: Type.Optional(ForecastConfigSchema),
     sla: Type.Optional(
       Type.Unknown({
         description: 'the default SLA contract (calendar, response, resolution, atRiskShare); see sla/',

@@ -13,8 +13,15 @@ export interface SeriesQuery {
   tenant: string | null;
   host: string;
   check?: string;
+  /** The measurement (a check type's, see measurementFor); every one when absent. */
+  measurement?: string;
   field?: string;
+  /** Only this instance (tag `instance`): a mount point, a unit. */
+  instance?: string;
   sinceMs: number;
+  /** Up to this time (ms, inclusive); now when absent. */
+  untilMs?: number;
+  /** At most this many points in all, the newest ones (returned oldest first). */
   limit?: number;
 }
 
@@ -31,7 +38,7 @@ export interface MetricsSink {
   readonly name: string;
   /** Resolves once the points are durably written; rejects with a clear reason otherwise. */
   write(points: MetricPoint[]): Promise<void>;
-  /** Recent points of one host (for the NOC page); sinks that cannot answer return undefined. */
+  /** Points of one host in a time range (NOC charts, forecasts); absent on sinks that cannot answer. */
   query?(q: SeriesQuery): Promise<SeriesPoint[]>;
   close(): Promise<void>;
 }

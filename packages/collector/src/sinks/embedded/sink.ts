@@ -219,21 +219,30 @@ export class EmbeddedSink implements MetricsSink {
     const checkOf = new Map(ids);
     // The same (series, time) may sit in two segments (a replay after a segment closed): the newest wins.
     const byKey = new Map<string, { series: number; ts: number; data: string }>();
+    const until = q.untilMs ?? Number.MAX_SAFE_INTEGER;
     for (const s of this.segments) {
-      if (s.maxTs < q.sinceMs) continue;
+      if (s.maxTs < q.sinceMs || s.minTs > until) continue;
       const found = this.prepared(
-        `SELECT series, ts, data FROM seg_${s.id} WHERE series IN (${ids.map(() => '?').join(', ')}) AND ts >= ?`,
-      ).all(...ids.map(([id]) => id), q.sinceMs) as Array<{ series: number; ts: number; data: string }>;
+        `SELECT series, ts, data FROM seg_${s.id} WHERE series IN (${ids.map(() => '?').join(', ')}) AND ts >= ? AND ts <= ?`,
+      ).all(...ids.map(([id]) => id), q.sinceMs, until) as Array<{
+        series: number;
+        ts: number;
+        data: string;
+      }>;
       for (const r of found) byKey.set(`${r.series}:${r.ts}`, r);
     }
-    const out: SeriesPoint[] = [];
-    const sorted = [...byKey.values()].sort((a, b) => a.ts - b.ts);
+    // The newest points when there are more than the limit (a chart, a forecast, wants the recent end).
+    const sorted = [...byKey.values()].sort((a, b) => b.ts - a.ts);
     const limit = q.limit ?? 10_000;
+    const out: SeriesPoint[] = [];
     for (const r of sorted) {
+      const rowPoints: SeriesPoint[] = [];
       for (const [measurement, instance, fields] of JSON.parse(r.data) as Packed[]) {
+        if (q.measurement !== undefined && measurement !== q.measurement) continue;
+        if (q.instance !== undefined && instance !== q.instance) continue;
         for (const [field, value] of Object.entries(fields)) {
           if (q.field && field !== q.field) continue;
-          out.push({
+          rowPoints.push({
             measurement,
             field,
             instance: instance === '' ? undefined : instance,
@@ -243,9 +252,10 @@ export class EmbeddedSink implements MetricsSink {
           });
         }
       }
+      out.push(...rowPoints.reverse());
       if (out.length >= limit) break;
     }
-    return out.slice(0, limit);
+    return out.slice(0, limit).reverse();
   }
 
   /**

@@ -1,7 +1,9 @@
-// InfluxDB 1.x sink: POST /write with line protocol (precision ms), through undici.
+// InfluxDB 1.x sink: POST /write with line protocol (precision ms), and GET /query (InfluxQL) to read a host's
+// points back for charts and forecasts, through undici.
 import { request } from 'undici';
 import { toLineProtocol } from '../line-protocol.js';
-import type { MetricPoint, MetricsSink } from '../types.js';
+import type { MetricPoint, MetricsSink, SeriesPoint, SeriesQuery } from '../types.js';
+import { type InfluxQueryResponse, pointsOfResponse, seriesInfluxQL } from './query.js';
 
 export interface InfluxV1Config {
   url: string;
@@ -51,6 +53,34 @@ export class InfluxV1Sink implements MetricsSink {
         `InfluxDB 1.x at ${this.config.url} refused the write: HTTP ${res.statusCode} ${text.slice(0, 300)}`,
       );
     }
+  }
+
+  async query(q: SeriesQuery): Promise<SeriesPoint[]> {
+    const u = new URL('/query', this.config.url);
+    u.searchParams.set('db', this.config.database);
+    u.searchParams.set('epoch', 'ms');
+    if (this.config.retentionPolicy) u.searchParams.set('rp', this.config.retentionPolicy);
+    u.searchParams.set('q', seriesInfluxQL(q));
+    const headers = { ...this.headers };
+    delete headers['content-type'];
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(u, {
+        method: 'GET',
+        headers,
+        headersTimeout: this.config.timeoutMs,
+        bodyTimeout: this.config.timeoutMs,
+      });
+    } catch (err) {
+      throw new Error(`InfluxDB 1.x at ${this.config.url} unreachable: ${(err as Error).message}`);
+    }
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      throw new Error(
+        `InfluxDB 1.x at ${this.config.url} refused the query: HTTP ${res.statusCode} ${text.slice(0, 300)}`,
+      );
+    }
+    return pointsOfResponse(JSON.parse(text) as InfluxQueryResponse, q.limit ?? 10_000);
   }
 
   async close(): Promise<void> {}

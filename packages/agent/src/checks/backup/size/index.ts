@@ -1,4 +1,8 @@
-// The `backup-size` check: is the newest backup non-empty, and not much smaller than the one before it?
+// The `backup-size` check: is the newest backup non-empty, and not much smaller than the one before it? It
+// also reports the free space where the backups go, so the collector can forecast when the next one no
+// longer fits.
+import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Metrics } from '@vigie/shared';
 import { type CheckOutcome, defineCheck } from '../../types.js';
 import { type BackupFile, listBackups, listingFailedOutcome, noBackupOutcome } from '../files.js';
@@ -29,6 +33,8 @@ export const backupSizeCheck = defineCheck({
     const verdict = judgeSize(newest, comparison, resolved);
 
     const metrics: Metrics = { size_bytes: newest.sizeBytes };
+    const free = await freeBytes(dirname(newest.path));
+    if (free !== undefined) metrics.target_free_bytes = free;
     if (comparison !== undefined) {
       metrics.previous_size_bytes = comparison.previousSizeBytes;
       if (comparison.changePercent !== undefined) {
@@ -40,3 +46,16 @@ export const backupSizeCheck = defineCheck({
 });
 
 export default backupSizeCheck;
+
+/**
+ * Space available to unprivileged writers on the folder's filesystem (`bavail`, as `df`). Undefined when
+ * statfs fails: the size verdict does not depend on it.
+ */
+async function freeBytes(folder: string): Promise<number | undefined> {
+  try {
+    const s = await statfs(folder);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}

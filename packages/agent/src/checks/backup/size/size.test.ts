@@ -1,4 +1,4 @@
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, statfs, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
@@ -12,6 +12,8 @@ import { changePercent, judgeSize, updateMemory, worstComparison } from './shrin
 
 const NOW = new Date('2026-03-10T06:00:00Z');
 const HOUR = 3_600_000;
+/** The free space of the backup folder's filesystem: measured, so any number. */
+const FREE = expect.any(Number);
 const context = (
   state = new Map<string, unknown>(),
   signal = new AbortController().signal,
@@ -47,10 +49,23 @@ describe('backup-size check', () => {
     const outcome = await backupSizeCheck.run({ path: `${folder}/*.sql.gz` }, context());
     expect(outcome).toEqual({
       status: 'ok',
-      metrics: { size_bytes: 1050, previous_size_bytes: 1000, change_percent: 5 },
+      metrics: { size_bytes: 1050, previous_size_bytes: 1000, change_percent: 5, target_free_bytes: FREE },
       message: `newest backup ${newest} is 1.0 KiB, +5.0% from 1000 B of previous backup ${previous}`,
     });
     expect(Value.Check(MetricsSchema, outcome.metrics)).toBe(true);
+  });
+
+  it('reports the free space of the filesystem the backups are on, as df does', async () => {
+    await backupFile('db-0310.sql.gz', 1000, 2);
+    const before = await statfs(folder);
+    const outcome = await backupSizeCheck.run({ path: `${folder}/*.sql.gz` }, context());
+    const after = await statfs(folder);
+    const free = outcome.metrics.target_free_bytes as number;
+    // Other writers share the filesystem: the figure lies between the two measurements around the run.
+    const bounds = [before.bavail * before.bsize, after.bavail * after.bsize].sort((a, b) => a - b);
+    expect(free).toBeGreaterThanOrEqual((bounds[0] as number) - 64 * 1024 * 1024);
+    expect(free).toBeLessThanOrEqual((bounds[1] as number) + 64 * 1024 * 1024);
+    expect(free).toBeGreaterThan(0);
   });
 
   it('is warning past warningShrinkPercent and critical past maxShrinkPercent', async () => {
@@ -75,7 +90,12 @@ describe('backup-size check', () => {
     await backupFile('etc-2.tar.gz', 7_000, 6);
     const outcome = await backupSizeCheck.run({ path: `${folder}/etc-*.tar.gz` }, context());
     expect(outcome.status).toBe('critical');
-    expect(outcome.metrics).toEqual({ size_bytes: 7000, previous_size_bytes: 10_000, change_percent: -30 });
+    expect(outcome.metrics).toEqual({
+      size_bytes: 7000,
+      previous_size_bytes: 10_000,
+      change_percent: -30,
+      target_free_bytes: FREE,
+    });
   });
 
   it('is critical when the newest backup is empty or below minBytes', async () => {
@@ -85,7 +105,7 @@ describe('backup-size check', () => {
     const outcome = await backupSizeCheck.run({ path }, context());
     expect(outcome).toEqual({
       status: 'critical',
-      metrics: { size_bytes: 0, previous_size_bytes: 0 },
+      metrics: { size_bytes: 0, previous_size_bytes: 0, target_free_bytes: FREE },
       message: `newest backup ${empty} is empty (0 B)`,
     });
     await backupFile('db-0310.sql.gz', 500, 1);
@@ -104,7 +124,7 @@ describe('backup-size check', () => {
     const outcome = await backupSizeCheck.run({ path: `${folder}/*.tar.gz` }, context());
     expect(outcome).toEqual({
       status: 'ok',
-      metrics: { size_bytes: 2048 },
+      metrics: { size_bytes: 2048, target_free_bytes: FREE },
       message: `newest backup ${only} is 2.0 KiB (no previous backup to compare with)`,
     });
   });
@@ -113,12 +133,20 @@ describe('backup-size check', () => {
     const state = new Map<string, unknown>();
     const path = `${folder}/latest.tar.gz`;
     await backupFile('latest.tar.gz', 1000, 24);
-    expect((await backupSizeCheck.run({ path }, context(state))).metrics).toEqual({ size_bytes: 1000 });
+    expect((await backupSizeCheck.run({ path }, context(state))).metrics).toEqual({
+      size_bytes: 1000,
+      target_free_bytes: FREE,
+    });
 
     await backupFile('latest.tar.gz', 500, 1);
     const shrunk = await backupSizeCheck.run({ path }, context(state));
     expect(shrunk.status).toBe('critical');
-    expect(shrunk.metrics).toEqual({ size_bytes: 500, previous_size_bytes: 1000, change_percent: -50 });
+    expect(shrunk.metrics).toEqual({
+      size_bytes: 500,
+      previous_size_bytes: 1000,
+      change_percent: -50,
+      target_free_bytes: FREE,
+    });
     expect(shrunk.message).toContain('shrunk 50.0% from 1000 B seen at an earlier run (critical > 20%)');
 
     // Until the next backup, the same shrink is reported again rather than forgotten.

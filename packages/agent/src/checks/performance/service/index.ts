@@ -5,7 +5,7 @@ import { describeError, unknownOutcome } from '../../failure.js';
 import { type CheckContext, type CheckOutcome, defineCheck } from '../../types.js';
 import { resolveTarget, ServiceOptionsSchema, type ServiceTarget } from './options.js';
 import { judgeProcesses, processIdentity, replacedProcesses } from './process-verdict.js';
-import { findProcesses, parseUptime } from './processes.js';
+import { findProcesses, parseUptime, residentBytes } from './processes.js';
 import { parseSystemctlShow, showUnit, type UnitState } from './systemctl.js';
 import { judgeUnit, unitRestarts } from './unit-verdict.js';
 
@@ -58,7 +58,11 @@ async function checkProcesses(
     const key = `${PROCESSES_STATE_KEY}:${target.description}`;
     const restarts = replacedProcesses(ctx.state.get(key) as string[] | undefined, identities);
     ctx.state.set(key, identities);
-    return judgeProcesses({ ...target, processes, restarts, uptimeSeconds });
+    const memoryBytes = await residentBytes(
+      processes.map((p) => p.pid),
+      ctx.signal,
+    );
+    return judgeProcesses({ ...target, processes, restarts, uptimeSeconds, memoryBytes });
   } catch (err) {
     return unknownOutcome(`cannot list the processes in /proc: ${describeError(err)}`);
   }

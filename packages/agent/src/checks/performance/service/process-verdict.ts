@@ -32,6 +32,8 @@ export interface ProcessReading {
   restarts: number;
   uptimeSeconds: number;
   minCount: number;
+  /** Resident memory of the processes together. */
+  memoryBytes?: number;
 }
 
 export function judgeProcesses(reading: ProcessReading): CheckOutcome {
@@ -43,6 +45,7 @@ export function judgeProcesses(reading: ProcessReading): CheckOutcome {
     const oldestStart = Math.min(...processes.map((p) => p.startTicks));
     const oldest = Math.max(0, Math.round(reading.uptimeSeconds - oldestStart / CLOCK_TICKS_PER_SECOND));
     metrics.oldest_uptime_seconds = oldest;
+    if (reading.memoryBytes !== undefined) metrics.memory_bytes = reading.memoryBytes;
     message += `, oldest up ${formatUptime(oldest)}`;
   }
   if (processes.length < minCount) {

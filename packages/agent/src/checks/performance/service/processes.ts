@@ -37,6 +37,34 @@ export function parseUptime(text: string): number {
   return seconds;
 }
 
+/** Resident memory in bytes from `/proc/<pid>/status` (`VmRSS:  1800 kB`); undefined for a kernel thread. */
+export function parseVmRss(text: string): number | undefined {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(text);
+  return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/**
+ * The resident memory of the processes together, for leak forecasts. A process that ended since it was
+ * listed counts 0.
+ */
+export async function residentBytes(pids: readonly number[], signal: AbortSignal): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < pids.length; i += BATCH) {
+    const sizes = await Promise.all(
+      pids.slice(i, i + BATCH).map(async (pid) => {
+        try {
+          return parseVmRss(await readFile(`/proc/${pid}/status`, { encoding: 'utf8', signal })) ?? 0;
+        } catch (err) {
+          if (hasErrorCode(err, 'ENOENT') || hasErrorCode(err, 'ESRCH')) return 0;
+          throw err;
+        }
+      }),
+    );
+    for (const s of sizes) total += s;
+  }
+  return total;
+}
+
 /** USER_HZ: the unit of `starttime`, 100 on every Linux architecture the agent runs on. */
 export const CLOCK_TICKS_PER_SECOND = 100;
 const BATCH = 64;

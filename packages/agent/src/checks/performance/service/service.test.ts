@@ -15,7 +15,7 @@ import { formatUptime } from './duration.js';
 import serviceDefault, { serviceCheck } from './index.js';
 import { resolveTarget, ServiceOptionsSchema } from './options.js';
 import { judgeProcesses, replacedProcesses } from './process-verdict.js';
-import { parseProcPidStat, parseUptime } from './processes.js';
+import { parseProcPidStat, parseUptime, parseVmRss } from './processes.js';
 import { parseSystemctlShow, systemctlFailureReason } from './systemctl.js';
 import { judgeUnit, unitRestarts } from './unit-verdict.js';
 
@@ -44,6 +44,15 @@ describe('reading systemctl show', () => {
       startMonotonicUs: 1508980324,
     });
     expect(restarted).toMatchObject({ restartsTotal: 1, mainPid: 26151 });
+    // systemd 252 prints MemoryCurrent only when asked; the captures above predate the question.
+    expect(
+      parseSystemctlShow(`${testdata('systemctl-show-running.txt')}MemoryCurrent=4321792\n`).memoryBytes,
+    ).toBe(4_321_792);
+    for (const unaccounted of ['[not set]', '18446744073709551615'])
+      expect(
+        parseSystemctlShow(`${testdata('systemctl-show-running.txt')}MemoryCurrent=${unaccounted}\n`)
+          .memoryBytes,
+      ).toBeUndefined();
     expect(notFound).toMatchObject({ loadState: 'not-found', activeState: 'inactive', startMonotonicUs: 0 });
   });
 
@@ -107,6 +116,13 @@ describe('reading /proc/<pid>/stat', () => {
     expect(parseUptime('1450.88 2357.42\n')).toBe(1450.88);
     expect(() => parseProcPidStat('MemTotal: 1 kB')).toThrow(/not a \/proc\/<pid>\/stat line/);
   });
+
+  it('reads the resident memory of /proc/<pid>/status, in bytes', () => {
+    // /proc/<pid>/status of a `sleep` on Debian 12 (kernel 6.18).
+    expect(parseVmRss(testdata('proc-pid-status-sleep.txt'))).toBe(1800 * 1024);
+    // Kernel threads have no VmRSS line.
+    expect(parseVmRss('Name:\tkthreadd\nState:\tS (sleeping)\n')).toBeUndefined();
+  });
 });
 
 describe('judging processes', () => {
@@ -142,6 +158,7 @@ describe('judging processes', () => {
       message: 'process "sleep": 1 running (critical < 2)',
     });
     expect(judgeProcesses({ ...reading, processes: [] }).metrics).toEqual({ processes: 0, restarts: 0 });
+    expect(judgeProcesses({ ...reading, memoryBytes: 1_843_200 }).metrics.memory_bytes).toBe(1_843_200);
   });
 
   it('formats uptimes for messages', () => {
@@ -227,6 +244,9 @@ describe('service check on real processes', () => {
     );
     const up = await serviceCheck.run({ process: name }, ctx);
     expect(up).toMatchObject({ status: 'ok', metrics: { processes: 1, restarts: 0 } });
+    // A `sleep` is resident in a few hundred KiB to a few MiB.
+    expect(up.metrics.memory_bytes).toBeGreaterThan(100 * 1024);
+    expect(up.metrics.memory_bytes).toBeLessThan(64 * 1024 * 1024);
     expect(up.message).toMatch(new RegExp(`^process "${name}": 1 running, oldest up \\d+s$`));
     expect(Value.Check(MetricsSchema, up.metrics)).toBe(true);
 

@@ -10,6 +10,8 @@ export const UNIT_PROPERTIES = [
   'MainPID',
   'ExecMainStartTimestampMonotonic',
 ] as const;
+/** Asked for too, but older systemd or a unit without memory accounting may not give them. */
+export const OPTIONAL_UNIT_PROPERTIES = ['MemoryCurrent'] as const;
 
 export interface UnitState {
   loadState: string;
@@ -20,6 +22,8 @@ export interface UnitState {
   mainPid: number;
   /** CLOCK_MONOTONIC microseconds when the main process started; 0 when it never did. */
   startMonotonicUs: number;
+  /** The unit's cgroup memory (`MemoryCurrent`), when systemd accounts for it. */
+  memoryBytes?: number;
 }
 
 /** `Key=value` lines, in whatever order systemctl prints them. Throws when a property is missing. */
@@ -34,7 +38,7 @@ export function parseSystemctlShow(text: string): UnitState {
   const get = (key: (typeof UNIT_PROPERTIES)[number]) => values.get(key) ?? '';
   // NRestarts is empty on systemd before 235: count it as 0.
   const number = (key: (typeof UNIT_PROPERTIES)[number]) => Number(get(key)) || 0;
-  return {
+  const state: UnitState = {
     loadState: get('LoadState'),
     activeState: get('ActiveState'),
     subState: get('SubState'),
@@ -42,6 +46,11 @@ export function parseSystemctlShow(text: string): UnitState {
     mainPid: number('MainPID'),
     startMonotonicUs: number('ExecMainStartTimestampMonotonic'),
   };
+  // `[not set]` without memory accounting; UINT64_MAX ("infinity") when the kernel gives no figure.
+  const memory = values.get('MemoryCurrent');
+  if (memory !== undefined && /^\d+$/.test(memory) && Number(memory) < 2 ** 63)
+    state.memoryBytes = Number(memory);
+  return state;
 }
 
 /** The first line systemctl wrote on stderr, e.g. why it cannot reach systemd. */
@@ -57,7 +66,7 @@ export async function showUnit(unit: string, scope: 'system' | 'user', signal: A
   const args = [
     ...(scope === 'user' ? ['--user'] : []),
     'show',
-    `--property=${UNIT_PROPERTIES.join(',')}`,
+    `--property=${[...UNIT_PROPERTIES, ...OPTIONAL_UNIT_PROPERTIES].join(',')}`,
     '--',
     unit,
   ];

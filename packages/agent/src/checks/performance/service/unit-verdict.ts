@@ -31,6 +31,7 @@ export function judgeUnit(
   const started = active && state.startMonotonicUs > 0;
   const uptime = started ? Math.max(0, Math.round((nowMonotonicUs - state.startMonotonicUs) / 1e6)) : 0;
   if (started) metrics.uptime_seconds = uptime;
+  if (active && state.memoryBytes !== undefined) metrics.memory_bytes = state.memoryBytes;
   const { status, message } = unitStatus(
     unit,
     state,

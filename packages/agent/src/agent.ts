@@ -34,6 +34,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   const client = new CollectorClient(
     {
       url: config.collector.url,
+      urls: config.collector.urls,
       token,
       tls: config.collector.tls,
       agent: {

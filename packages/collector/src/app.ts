@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import { createIdGenerator } from '@vigie/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { agentRoutes } from './api/agents.js';
 import { requireApiKey } from './api/auth.js';
@@ -31,7 +32,7 @@ import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
-import { openStore, type Store } from './store/open.js';
+import { type Db, openStore, type Store } from './store/open.js';
 import { pruneSeenResults } from './store/results.js';
 import type { TicketTable } from './store/schema.js';
 import { type CollectorTelemetry, collectorTelemetry } from './telemetry/metrics.js';
@@ -111,6 +112,22 @@ const FORECAST_EVENT: Record<ForecastTicketEffect['kind'], string> = {
   resolved: 'resolved',
   superseded: 'closed',
 };
+
+/**
+ * A cluster-wide lock (PostgreSQL advisory lock, held by one connection) around `fn`, which runs its queries
+ * on that connection.
+ */
+function advisoryLock(db: Db) {
+  return <T>(key: string, fn: (conn: Db) => Promise<T>): Promise<T> =>
+    db.connection().execute(async (conn) => {
+      await sql`SELECT pg_advisory_lock(hashtextextended(${key}, 0))`.execute(conn);
+      try {
+        return await fn(conn);
+      } finally {
+        await sql`SELECT pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(conn);
+      }
+    });
+}
 
 export async function buildCollector(config: CollectorConfig, deps: CollectorDeps): Promise<Collector> {
   const now = deps.now ?? (() => new Date());
@@ -211,6 +228,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     reopenWindowMs: config.tickets.reopenWindowMs,
     dueTimes,
     notifier,
+    ...(store.dialect === 'postgres' ? { exclusive: advisoryLock(db) } : {}),
   });
   const forecastLog = log.child({ component: 'forecast' });
   const onForecastTicket = (e: ForecastTicketEffect) => {

@@ -100,8 +100,10 @@ export function parseConfig(text: string, source = '<config>'): AgentConfig {
     if ((c.certFile === undefined) !== (c.keyFile === undefined)) {
       problems.push('/collector: certFile and keyFile go together (mutual TLS)');
     }
+    const urls = typeof c.url === 'string' ? [c.url] : c.url;
     collector = {
-      url: c.url,
+      url: urls[0] as string,
+      urls,
       token,
       tokenFile,
       tls: {

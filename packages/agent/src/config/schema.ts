@@ -5,10 +5,16 @@ import { DurationSchema } from './duration.js';
 
 export const CollectorSchema = Type.Object(
   {
-    url: Type.String({
-      pattern: '^wss?://',
-      description: 'ws:// or wss:// URL of the collector ingest endpoint',
-    }),
+    url: Type.Union(
+      [
+        Type.String({ pattern: '^wss?://' }),
+        Type.Array(Type.String({ pattern: '^wss?://' }), { minItems: 1, maxItems: 20 }),
+      ],
+      {
+        description:
+          'ws:// or wss:// URL of the collector ingest endpoint, or a list of them (several collectors: tried in turn)',
+      },
+    ),
     token: Type.Optional(Type.String({ minLength: 8, description: 'per-agent token' })),
     tokenFile: Type.Optional(
       Type.String({ minLength: 1, description: 'file holding the token (mode 0600)' }),
@@ -102,7 +108,10 @@ export interface CheckDefinition {
 export interface AgentConfig {
   collector:
     | {
+        /** The first of `urls`. */
         url: string;
+        /** Every collector URL, tried in turn on failure. */
+        urls: string[];
         token: string | undefined;
         /** Where `vigie-agent enroll` writes the token (tokenFile, resolved). */
         tokenFile: string | undefined;

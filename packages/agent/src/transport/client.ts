@@ -16,6 +16,11 @@ import { backoffDelay } from './backoff.js';
 
 export interface ClientOptions {
   url: string;
+  /**
+   * Several collectors (each able to take any agent): after a failed attempt or a lost connection the next one
+   * is tried, with the same backoff. Default: `[url]`.
+   */
+  urls?: string[];
   token: string;
   /** PEM: a CA for the collector's certificate, and a client certificate and key for mutual TLS. */
   tls?: { ca?: string; cert?: string; key?: string };
@@ -50,6 +55,8 @@ export class CollectorClient {
   private readonly newId: () => string;
   private maxBatch: number;
   private readonly now: () => Date;
+  private readonly urls: string[];
+  private urlIndex = 0;
   /**
    * The protocol version spoken: the newest first; a collector that refuses it (close 4001 at hello) is an
    * older release, and the agent speaks version 1 to it from then on.
@@ -67,6 +74,9 @@ export class CollectorClient {
     this.newId = options.newId ?? createIdGenerator();
     this.maxBatch = options.batchSize;
     this.now = options.now ?? (() => new Date());
+    this.urls = options.urls && options.urls.length > 0 ? options.urls : [options.url];
+    // Agents spread over the collectors from their first connection.
+    this.urlIndex = Math.floor(this.random() * this.urls.length);
     outbox.onPush(() => this.pump());
   }
 
@@ -116,7 +126,8 @@ export class CollectorClient {
 
   private connect(): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.options.url, {
+    const url = this.urls[this.urlIndex % this.urls.length] as string;
+    const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.options.token}` },
       handshakeTimeout: 10_000,
       maxPayload: 1024 * 1024,
@@ -145,7 +156,7 @@ export class CollectorClient {
       });
     });
     ws.on('error', (err) => {
-      this.log.warn({ err: err.message, url: this.options.url }, 'connection error');
+      this.log.warn({ err: err.message, url }, 'connection error');
     });
     ws.on('close', (code, reason) => {
       if (this.ws === ws) this.onClosed(code, reason.toString());
@@ -175,7 +186,12 @@ export class CollectorClient {
       this.options.reconnectMaxMs,
       this.random,
     );
-    this.log.info({ code, reason, retryInMs: delay }, 'disconnected from collector');
+    // The next collector of the list (the same one when there is only one).
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    this.log.info(
+      { code, reason, retryInMs: delay, next: this.urls[this.urlIndex] },
+      'disconnected from collector',
+    );
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 

@@ -83,7 +83,16 @@ export interface SnapshotOutcome {
 export class DriftSync {
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly deps: ParityTicketDeps & { db: Db }) {}
+  /**
+   * @param deps.exclusive With several collectors: runs `fn` holding a cluster-wide lock named `key`, on the
+   *   connection given to it, so two collectors never sync one application's drift tickets at once.
+   */
+  constructor(
+    private readonly deps: ParityTicketDeps & {
+      db: Db;
+      exclusive?: <T>(key: string, fn: (db: Db) => Promise<T>) => Promise<T>;
+    },
+  ) {}
 
   async snapshotStored(params: {
     tenantId: string;
@@ -103,10 +112,12 @@ export class DriftSync {
       )?.application;
     const key = JSON.stringify([params.tenantId, application ?? `host:${params.host}`]);
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.handle(params.tenantId, params.host, application),
-      () => this.handle(params.tenantId, params.host, application),
-    );
+    const exclusive = this.deps.exclusive;
+    const handle = () =>
+      exclusive
+        ? exclusive(`drift:${key}`, (conn) => this.handle(conn, params.tenantId, params.host, application))
+        : this.handle(db, params.tenantId, params.host, application);
+    const run = previous.then(handle, handle);
     this.queues.set(key, run);
     try {
       return await run;
@@ -116,11 +127,11 @@ export class DriftSync {
   }
 
   private async handle(
+    db: Db,
     tenantId: string,
     host: string,
     application: string | undefined,
   ): Promise<SnapshotOutcome> {
-    const { db } = this.deps;
     await refreshItemsSeen(db, tenantId, host);
     if (application === undefined) return { application, report: undefined, tickets: [] };
     const report = await parityReportFor(db, tenantId, application, this.deps.now());

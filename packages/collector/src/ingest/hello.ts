@@ -104,6 +104,16 @@ export async function onHello(ctx: HandlerContext, conn: Connection, hello: Hell
     return;
   }
   ctx.claimSession(conn);
+  // The lease may have been lost while this hello was being handled (another collector took the host).
+  if (!deps.cluster.holds({ tenantId: token.tenant_id, host: hello.agent.host })) {
+    ctx.reject(
+      conn,
+      ErrorCode.hostBusy,
+      `another collector took host "${hello.agent.host}" over; connect again later`,
+      CloseCode.tryAgainLater,
+    );
+    return;
+  }
   deps.log.info(
     {
       tenant: token.tenant_id,

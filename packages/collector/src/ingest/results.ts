@@ -4,6 +4,7 @@
 import { CloseCode, ErrorCode, type ResultsBatch } from '@vigie/shared';
 import type { Connection, HandlerContext } from './connection.js';
 import { type AgentSession, StageError } from './pipeline.js';
+import { LeaseLostError } from './record.js';
 
 export async function onResults(
   ctx: HandlerContext,
@@ -79,6 +80,12 @@ export async function onResults(
       deps.onEffects?.(batch.effects, session.host, session.tenantId);
   } catch (err) {
     // Not acked: the agent keeps the batch and sends it again; nothing is lost.
+    const cause = err instanceof StageError ? err.cause : err;
+    if (cause instanceof LeaseLostError) {
+      // Another collector owns the host now: this session must go, and the agent connect again.
+      ctx.reject(conn, ErrorCode.hostBusy, cause.message, CloseCode.tryAgainLater);
+      return;
+    }
     t.ingestErrors({ code: ErrorCode.internal });
     if (err instanceof StageError && err.stage === 'persist-metrics') t.sinkFailures();
     deps.log.error(

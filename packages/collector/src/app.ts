@@ -10,10 +10,12 @@ import { credentialRoutes, enrollRoute } from './api/credentials.js';
 import { ApiError } from './api/errors.js';
 import { seriesRoutes } from './api/series.js';
 import { tenantRoutes } from './api/tenants.js';
+import { thresholdRoutes } from './api/thresholds.js';
 import { ticketRoutes } from './api/tickets.js';
 import type { CollectorConfig } from './config/load.js';
 import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
+import { parityDecisionRoutes } from './drift/decision-routes.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
 import { DedupeStage } from './ingest/dedupe.js';
@@ -22,6 +24,11 @@ import { IngestGateway } from './ingest/gateway.js';
 import { PersistMetricsStage } from './ingest/persist-metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { RecordStage } from './ingest/record.js';
+import { enforceRoles } from './lifecycle/roles.js';
+import { lifecycleRoutes } from './lifecycle/routes.js';
+import { MaintenanceBook } from './maintenance/book.js';
+import { maintenanceAwareNotifier } from './maintenance/notifier.js';
+import { maintenanceRoutes } from './maintenance/routes.js';
 import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
@@ -131,9 +138,16 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   const contracts = new ContractBook(config.sla);
   const dueTimes = contracts.dueTimes();
   const connectors = createConnectors(config.connectors, now);
-  const notifier = outboxNotifier(
-    connectors.map((c) => c.name),
-    { newId, now },
+  const maintenanceBook = new MaintenanceBook(db, now);
+  await maintenanceBook.reload();
+  // maintenance: no notification about a ticket goes out while a window covers it.
+  const notifier = maintenanceAwareNotifier(
+    outboxNotifier(
+      connectors.map((c) => c.name),
+      { newId, now },
+    ),
+    maintenanceBook,
+    now,
   );
   const pipeline = new IngestPipeline([
     new DedupeStage(db),
@@ -147,6 +161,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       staleAfterMs: config.tickets.silentAgentAfterMs,
       dueTimes,
       notifier,
+      maintenance: maintenanceBook,
     }),
   ]);
   const drift = new DriftSync({
@@ -156,6 +171,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     reopenWindowMs: config.tickets.reopenWindowMs,
     dueTimes,
     notifier,
+    maintenance: maintenanceBook,
   });
   const gateway = new IngestGateway(
     {
@@ -260,6 +276,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   enrollRoute(app, { db, now, newId, log: log.child({ component: 'enroll' }) });
   await app.register(async (api) => {
     requireApiKey(api, db);
+    enforceRoles(api);
     agentRoutes(api, { db, connectedHosts: () => gateway.connectedHosts() });
     credentialRoutes(api, {
       db,
@@ -274,10 +291,23 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       now,
       contracts,
       notifier,
+      maintenance: maintenanceBook,
       onAction: (t, action) => ticketEvent(t, ACTION_EVENT[action] ?? action),
     });
     tenantRoutes(api, { db });
+    lifecycleRoutes(api, {
+      db,
+      now,
+      newId,
+      dueTimes,
+      notifier,
+      disconnect: (tokenId, reason) => gateway.disconnectToken(tokenId, reason),
+      onTicket: ticketEvent,
+    });
+    maintenanceRoutes(api, { db, now, newId, book: maintenanceBook });
+    thresholdRoutes(api, { db, rules: () => config.rules });
     registerDriftRoutes(api, { db, now });
+    parityDecisionRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
   });
 
@@ -296,6 +326,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       silentAgentAfterMs: config.tickets.silentAgentAfterMs,
       contracts,
       notifier,
+      maintenance: maintenanceBook,
     }).then(async (events) => {
       for (const e of events) {
         sweepLog.info({ ticket: e.ticket.id, host: e.ticket.host, event: e.kind }, 'ticket event');
@@ -316,6 +347,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     log: log.child({ component: 'notify' }),
   });
   if (connectors.length > 0) dispatcher.start(1000);
+  maintenanceBook.start(config.maintenance.reloadIntervalMs, (err) =>
+    log.error({ err: err.message }, 'reloading maintenance windows failed; the previous ones stay in force'),
+  );
   const maintenance = setInterval(() => {
     pruneSeenResults(db, new Date(now().getTime() - config.ingest.dedupeWindowMs)).catch((err: Error) =>
       log.error({ err: err.message }, 'pruning handled result ids failed'),
@@ -342,7 +376,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     async close() {
       clearInterval(maintenance);
       clearInterval(sweeper);
+      maintenanceBook.stop();
       await dispatcher.stop();
+      for (const c of connectors) c.close?.();
       await gateway.close();
       await app.close();
       await sink.close();

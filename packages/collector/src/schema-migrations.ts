@@ -3,6 +3,7 @@
 import type { Kysely, Migration } from 'kysely';
 import { connectorsMigration } from './connectors/deliveries.js';
 import { driftMigration } from './drift/migration.js';
+import { operationsMigration } from './lifecycle/migration.js';
 import { storeMigrations } from './store/migrations.js';
 
 /** Runs several migrations as one (a released migration that created tables of more than one feature). */
@@ -21,4 +22,5 @@ export const collectorMigrations: Record<string, Migration> = {
     connectorsMigration,
   ),
   '0005_drift': driftMigration,
+  '0009_operations': operationsMigration,
 };

@@ -26,11 +26,19 @@ const AgentSchema = Type.Object({
   firstSeen: Type.String(),
   lastSeen: Type.String(),
   connected: Type.Boolean(),
+  decommissionedAt: Type.Union([Type.String(), Type.Null()]),
   checks: Type.Array(CheckStatusSchema),
 });
 export type AgentView = Static<typeof AgentSchema>;
 
-const Query = Type.Object({ tenant: Type.Optional(Type.String()) });
+const Query = Type.Object({
+  tenant: Type.Optional(Type.String()),
+  decommissioned: Type.Optional(
+    Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      description: 'true: decommissioned hosts too (default: only the hosts in service)',
+    }),
+  ),
+});
 
 export function agentRoutes(app: FastifyInstance, deps: { db: Db; connectedHosts: () => Set<string> }): void {
   app.get<{ Querystring: Static<typeof Query> }>(
@@ -43,7 +51,8 @@ export function agentRoutes(app: FastifyInstance, deps: { db: Db; connectedHosts
         listCheckStates(deps.db, tenant),
       ]);
       const connected = deps.connectedHosts();
-      return agents.map((a) => ({
+      const shown = req.query.decommissioned === 'true' ? agents : agents.filter((a) => !a.decommissioned_at);
+      return shown.map((a) => ({
         id: a.id,
         tenant: a.tenant_id,
         host: a.host,
@@ -53,6 +62,7 @@ export function agentRoutes(app: FastifyInstance, deps: { db: Db; connectedHosts
         firstSeen: a.first_seen,
         lastSeen: a.last_seen,
         connected: connected.has(`${a.tenant_id}/${a.host}`),
+        decommissionedAt: a.decommissioned_at ?? null,
         checks: states
           .filter((s) => s.tenant_id === a.tenant_id && s.host === a.host)
           .map((s) => ({

@@ -29,6 +29,9 @@ export async function upsertAgent(
         application: row.application,
         version: row.version,
         last_seen: at,
+        // Enrolled again after being decommissioned: back in service.
+        decommissioned_at: null,
+        decommissioned_by: null,
       }),
     )
     .execute();

@@ -2,6 +2,7 @@
 // occurrence, raise severity and priority, reopen within the reopen window, mark or clear flapping, resolve.
 // Every change goes to the ticket's timeline with who made it.
 import type { Status } from '@vigie/shared';
+import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { Finding } from '../rules/thresholds.js';
 import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
@@ -56,6 +57,8 @@ export interface ApplyDeps {
   now: () => Date;
   reopenWindowMs: number;
   dueTimes: DueTimes;
+  /** Maintenance windows in force (maintenance/book.ts); none when absent. */
+  maintenance?: MaintenanceQuery;
 }
 
 export const SYSTEM_ACTOR = 'vigie';
@@ -95,6 +98,15 @@ export async function applyStatus(
       return undefined;
     case 'open': {
       if (change.stale) return undefined;
+      // maintenance: no ticket opens (or reopens) while a window covers the check; its first failure after the
+      // window does, since the hard state stays failing.
+      const scope = {
+        tenantId: change.tenantId,
+        application: change.application,
+        host: change.host,
+        checkId: change.checkId,
+      };
+      if (deps.maintenance?.activeWindow(scope, new Date(change.observedAt))) return undefined;
       const priority = priorityFor(action.severity, change.environment);
       const since = new Date(Date.parse(change.observedAt) - deps.reopenWindowMs).toISOString();
       const recent = await findReopenable(db, key, since);

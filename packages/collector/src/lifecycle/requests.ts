@@ -31,7 +31,8 @@ export async function openRequest(
   const ticket: TicketTable = {
     id,
     tenant_id: r.tenantId,
-    host: r.host ?? '',
+    // A request about no host in particular: '-' (a ticket always names where).
+    host: r.host ?? '-',
     check_id: REQUEST_CHECK_ID,
     // Every request is its own ticket: nothing to deduplicate.
     dedup_key: `${r.tenantId}/request/${id}`,

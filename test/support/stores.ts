@@ -42,9 +42,7 @@ export async function freshStore(dialect: Dialect): Promise<{ store: Store; disp
  * The `store` config of a new empty store for buildCollector: a SQLite file in a new folder, or a new
  * database on the test PostgreSQL server; `dispose` removes it (after the collector closed).
  */
-export async function freshStoreConfig(
-  dialect: Dialect,
-): Promise<{
+export async function freshStoreConfig(dialect: Dialect): Promise<{
   store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   dispose(): Promise<void>;
 }> {

@@ -249,6 +249,8 @@ function chartBox(
     'aria-label',
     `${chartName(g)}: ${t('axisFromTo', { from: withUnit(lo, g.unit), to: withUnit(hi, g.unit) })}${lines.length ? `, ${lines.map((l) => l.label).join(', ')}` : ''}`,
   );
-  new uPlot(opts, data, plot);
+  const chart = new uPlot(opts, data, plot);
+  // The host view scrolls inside its dialog: measure the plot again before the pointer is read over it.
+  plot.addEventListener('mouseenter', () => chart.syncRect(), { capture: true });
   return figure;
 }

@@ -1,6 +1,6 @@
 // Small pieces every view uses: tenant names and zones, status badges, "x ago" texts that tick, facts lists.
 import { type Child, h } from './dom';
-import { ago, dateTime, t, tv } from './i18n';
+import { ago, dateTime, locale, t, tv } from './i18n';
 import { state } from './state';
 import type { Agent } from './types';
 
@@ -81,4 +81,27 @@ export function displayTitle(x: {
     return t('titleParity', { environment: tv('env', x.checkId.slice(7)) });
   if (x.kind === 'flapping') return t('titleFlapping', { check: x.checkId, host: x.host });
   return t('titleCheck', { check: x.checkId, severity: tv('sev', x.severity), host: x.host });
+}
+
+/**
+ * A ticket's message in the page's language: the texts the collector writes itself (threshold findings, parity
+ * summaries, silent agents) are recognised and written again; what an agent wrote is shown as it is.
+ */
+export function displayMessage(x: { message: string; tenant: string; checkId: string }): string {
+  if (locale() === 'en') return x.message;
+  const threshold = /^(\S+) = (\S+) \((critical|warning|unknown): rule (\S+), limit (\S+)\)$/.exec(x.message);
+  if (threshold)
+    return t('msgThreshold', {
+      metric: threshold[1] ?? '',
+      value: threshold[2] ?? '',
+      severity: tv('sev', threshold[3] ?? ''),
+      rule: threshold[4] ?? '',
+      limit: threshold[5] ?? '',
+    });
+  const parity = /(\d+) critical, (\d+) warning, (\d+) info difference/.exec(x.message);
+  if (x.checkId.startsWith('parity:') && parity)
+    return t('msgParity', { critical: parity[1] ?? '0', warning: parity[2] ?? '0', info: parity[3] ?? '0' });
+  const silent = /^no result since (\S+)$/.exec(x.message);
+  if (silent) return t('msgNoResult', { when: dateTime(silent[1], zoneOf(x.tenant)) });
+  return x.message;
 }

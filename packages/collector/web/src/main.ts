@@ -25,6 +25,14 @@ let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 let refreshing: Promise<void> | undefined;
 let refreshAgain = false;
 
+let lastUpdate: Date | undefined;
+function showUpdated(): void {
+  if (lastUpdate)
+    $('updated').textContent = t('updatedAt', {
+      time: lastUpdate.toLocaleTimeString(locale() === 'fr' ? 'fr-FR' : 'en-GB'),
+    });
+}
+
 const tenantParam = () => (state.tenantFilter ? state.tenantFilter : undefined);
 
 async function signIn(key: string): Promise<void> {
@@ -121,9 +129,8 @@ async function refresh(): Promise<void> {
         Object.assign(state, { tenants, agents, tickets, windows, fetchedAt: Date.now() });
         renderAll();
         showError('');
-        $('updated').textContent = t('updatedAt', {
-          time: new Date().toLocaleTimeString(locale() === 'fr' ? 'fr-FR' : 'en-GB'),
-        });
+        lastUpdate = new Date();
+        showUpdated();
       } catch (err) {
         if (!(err instanceof ApiFailure && err.status === 401))
           showError(t('cannotRefresh', { reason: (err as Error).message }));
@@ -249,6 +256,14 @@ async function quickAcknowledge(x: Ticket, button: HTMLButtonElement): Promise<v
 
 function applyLocale(l: Locale): void {
   setLocale(l);
+  const live = $('live');
+  const liveText: Record<string, MessageKey> = {
+    live: 'live',
+    connecting: 'connecting',
+    offline: 'liveOffline',
+  };
+  live.textContent = t(liveText[live.dataset.state ?? 'connecting'] ?? 'connecting');
+  showUpdated();
   ($('locale') as HTMLSelectElement).value = l;
   renderHelp();
   if (state.key && state.me) {

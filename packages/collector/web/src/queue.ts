@@ -1,6 +1,6 @@
 // The ticket queue: filters (severity, priority, status, tenant, application, category, free text), the rows
 // sorted by what falls due first, each with its SLA countdown in contract time and its wall-clock due time.
-import { agoEl, badge, displayTitle, statusText, tenantLabel, zoneOf } from './common';
+import { agoEl, badge, displayMessage, displayTitle, statusText, tenantLabel, zoneOf } from './common';
 import { $, fill, h } from './dom';
 import { dueTime, span, t, tv } from './i18n';
 import { isClient, type QueueFilters, state } from './state';
@@ -181,7 +181,7 @@ function row(ticket: Ticket, actions: QueueActions): HTMLElement {
       'td',
       { class: 'what' },
       h('span', { class: 'title' }, badge(ticket.severity), ' ', displayTitle(ticket)),
-      h('span', { class: 'message small muted' }, ticket.message),
+      h('span', { class: 'message small muted' }, displayMessage(ticket)),
       h(
         'span',
         { class: 'small muted' },

@@ -1,9 +1,9 @@
 // The ticket dialog: facts, SLA countdown in contract time, every workflow action (each with a key), the
 // timeline with repeats folded into one row. A client key sees the comment form only.
 import { api } from './api';
-import { badge, displayTitle, fact, statusText, tenantLabel, zoneOf } from './common';
+import { badge, displayMessage, displayTitle, fact, statusText, tenantLabel, zoneOf } from './common';
 import { $, type Child, fill, h, openDialog } from './dom';
-import { dateTime, t, tv } from './i18n';
+import { dateTime, locale, t, tv } from './i18n';
 import type { MessageKey } from './i18n/en';
 import { countdownEl, slaTags } from './queue';
 import { isClient, state } from './state';
@@ -40,8 +40,11 @@ export function onTicketChanged(f: () => Promise<void>): void {
   refreshQueue = f;
 }
 
+let lastRendered = '';
+
 export async function openTicket(id: string): Promise<void> {
   state.ticketOpen = id;
+  lastRendered = '';
   $('ticket-title').textContent = t('ticket');
   fill($('ticket-body'), h('p', { class: 'muted' }, t('loading')));
   openDialog($('ticket-dialog') as HTMLDialogElement);
@@ -60,6 +63,10 @@ export async function loadTicket(focusFirst = false): Promise<void> {
     return;
   }
   if (state.ticketOpen !== id) return;
+  // A live event about a change already shown (often the operator's own action): nothing to redraw.
+  const signature = `${locale()}|${JSON.stringify({ ...ticket, countdown: null })}`;
+  if (signature === lastRendered && !focusFirst) return;
+  lastRendered = signature;
   const body = $('ticket-body');
   // Keep what the operator is typing across live refreshes.
   const typed = new Map<string, string>();
@@ -122,7 +129,7 @@ function render(ticket: Full): void {
           )
         : null,
     ),
-    h('p', { class: 'ticket-message' }, ticket.message),
+    h('p', { class: 'ticket-message' }, displayMessage(ticket)),
     h('h3', {}, t('actions')),
     actions(ticket, status, active),
     status,
@@ -145,6 +152,9 @@ async function run(
   try {
     await api(`/api/tickets/${encodeURIComponent(ticket.id)}/${path}`, { method: 'POST', body });
     for (const f of scope.querySelectorAll('form')) f.reset();
+    // Out of the form just sent, so that the next key is an action again, not a letter typed into it (and
+    // before the redraw, so that a key pressed meanwhile keeps the focus it gave).
+    $('ticket-title').focus();
     await Promise.all([loadTicket(), refreshQueue()]);
     $('ticket-action-status').textContent = t('actionDone', { action: label });
   } catch (err) {
@@ -197,7 +207,7 @@ function actions(ticket: Full, _status: HTMLElement, active: boolean): Child {
         )
       : null;
   const note = () => {
-    const v = ($('action-note') as HTMLInputElement | null)?.value.trim();
+    const v = (document.getElementById('action-note') as HTMLInputElement | null)?.value.trim();
     return v ? { comment: v } : {};
   };
   box.append(
@@ -207,7 +217,7 @@ function actions(ticket: Full, _status: HTMLElement, active: boolean): Child {
       button('acknowledge', 'a', 'acknowledge', note),
       button('start', 's', 'start'),
       button('waiting', 'w', 'waitForClient', () => {
-        const v = ($('action-note') as HTMLInputElement | null)?.value.trim();
+        const v = (document.getElementById('action-note') as HTMLInputElement | null)?.value.trim();
         return v ? { reason: v } : {};
       }),
       button('resume', 'u', 'resume'),
@@ -330,6 +340,9 @@ function detailsText(details: Record<string, unknown> | null, zone: string): str
       if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v))
         return `${name}: ${dateTime(v, zone)}`;
       if (typeof v === 'boolean') return v ? name : '';
+      if (k === 'reason' && typeof v === 'string') return `${name}: ${tv('reason', v)}`;
+      if (k === 'target' && typeof v === 'string') return `${name}: ${tv('target', v)}`;
+      if (k === 'severity' && typeof v === 'string') return `${name}: ${tv('sev', v)}`;
       return `${name}: ${String(v)}`;
     })
     .filter(Boolean)

@@ -279,6 +279,20 @@ export const EN = {
   requestText: 'What do you need?',
   sendRequest: 'Send',
   // spans
+  msgThreshold: '{metric} = {value} ({severity}: rule {rule}, limit {limit})',
+  msgParity:
+    '{critical} critical, {warning} warning, {info} info difference(s) with production: open the parity report',
+  msgNoResult: 'no result since {when}',
+  'reason_check recovered': 'check recovered',
+  'reason_agent stopped reporting': 'agent stopped reporting',
+  'reason_agent reporting again': 'agent reporting again',
+  'reason_agent unreachable': 'agent unreachable',
+  'reason_host decommissioned': 'host decommissioned',
+  'reason_response target at risk without acknowledgement': 'response target at risk without acknowledgement',
+  'reason_response target breached without acknowledgement':
+    'response target breached without acknowledgement',
+  target_response: 'response',
+  target_resolution: 'resolution',
   spanDays: '{d} d {h} h {m} min',
   spanHours: '{h} h {m} min {s} s',
   spanMinutes: '{m} min {s} s',

@@ -83,13 +83,13 @@ export interface TicketFilter {
 /** A sort column as sorted: a missing due time sorts after every real one. */
 function sortExpression(sort: TicketSort) {
   const column = SORT_COLUMN[sort];
-  return sql<string>`coalesce(${sql.ref(column)}, '~')`;
+  return sql<string>`coalesce(${sql.ref(column)}, '9999-12-31')`;
 }
 
 /** The value a ticket sorts by, for a paging cursor. */
 export function sortValue(t: TicketTable, sort: TicketSort): string {
   const v = t[SORT_COLUMN[sort]];
-  return typeof v === 'string' ? v : '~';
+  return typeof v === 'string' ? v : '9999-12-31';
 }
 
 const CATEGORY_KINDS: Record<string, string> = { agent: 'agent_unreachable', request: 'request' };

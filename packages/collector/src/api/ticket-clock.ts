@@ -2,9 +2,10 @@
 // time, the maintenance window covering it now, and its check's category.
 import { Type } from '@sinclair/typebox';
 import type { MaintenanceQuery } from '../maintenance/book.js';
+import type { SlaContract } from '../sla/targets.js';
 import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
-import type { ContractBook } from '../tickets/contracts.js';
+import type { CalendarInfo, ContractBook } from '../tickets/contracts.js';
 import { type Countdown, countdownOf } from '../tickets/countdown.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -56,9 +57,15 @@ export async function ticketExtras(
   const now = deps.now();
   const categories = await categoriesOf(db, tickets);
   const out = new Map<string, TicketExtras>();
+  // One contract read per tenant, not per ticket: a queue of a thousand tickets has a handful of tenants.
+  const contracts = new Map<string, [SlaContract, CalendarInfo]>();
+  for (const tenant of new Set(tickets.map((t) => t.tenant_id)))
+    contracts.set(tenant, [
+      await deps.contracts.forTenant(db, tenant),
+      await deps.contracts.calendarOf(db, tenant),
+    ]);
   for (const t of tickets) {
-    const contract = await deps.contracts.forTenant(db, t.tenant_id);
-    const info = await deps.contracts.calendarOf(db, t.tenant_id);
+    const [contract, info] = contracts.get(t.tenant_id) as [SlaContract, CalendarInfo];
     const scope = { tenantId: t.tenant_id, application: t.application, host: t.host, checkId: t.check_id };
     const window = deps.maintenance?.activeWindow(scope, now);
     out.set(t.id, {

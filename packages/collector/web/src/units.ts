@@ -16,9 +16,9 @@ export type Unit =
 const SUFFIXES: Array<[RegExp, Unit]> = [
   [/bytes_per_s(ec(ond)?)?$|_bps$/, 'bytesPerSecond'],
   [/_per_s(ec(ond)?)?$|_rate$/, 'perSecond'],
-  [/(^|_)bytes$/, 'bytes'],
+  [/(^|_)bytes(_total)?$/, 'bytes'],
   [/(^|_)percent$|_pct$|_ratio_percent$/, 'percent'],
-  [/(^|_)ms$|_millis(econds)?$/, 'milliseconds'],
+  [/(^|_)ms(_total)?$|_millis(econds)?$/, 'milliseconds'],
   [/(^|_)(seconds|secs|s)$/, 'seconds'],
   [/(^|_)hours$/, 'hours'],
   [/(^|_)days$/, 'days'],

@@ -66,3 +66,37 @@ export async function freshStore(dialect: Dialect, options: { file?: boolean } =
     },
   };
 }
+
+/**
+ * The `store` config of a new empty store for buildCollector: a SQLite file in a new folder, or a new
+ * database on the test PostgreSQL server; `dispose` removes it (after the collector closed).
+ */
+export async function freshStoreConfig(dialect: Dialect): Promise<{
+  store: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  dispose(): Promise<void>;
+}> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'vigie-store-'));
+    return {
+      store: { kind: 'sqlite', path: join(dir, 'state.db') },
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const base = new URL(testServers().pgUrl);
+  const name = `vigie_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  return {
+    store: { kind: 'postgres', url: url.toString() },
+    async dispose() {
+      const c = new pg.Client({ connectionString: base.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+      await c.end();
+    },
+  };
+}

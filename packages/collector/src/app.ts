@@ -13,6 +13,7 @@ import { credentialRoutes, enrollRoute } from './api/credentials.js';
 import { ApiError } from './api/errors.js';
 import { seriesRoutes } from './api/series.js';
 import { tenantRoutes } from './api/tenants.js';
+import { thresholdRoutes } from './api/thresholds.js';
 import { ticketRoutes } from './api/tickets.js';
 import { LocalCluster } from './cluster/local.js';
 import { PostgresCluster } from './cluster/postgres.js';
@@ -20,6 +21,7 @@ import type { Cluster } from './cluster/types.js';
 import type { CollectorConfig } from './config/load.js';
 import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
+import { parityDecisionRoutes } from './drift/decision-routes.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
 import { ForecastEvaluator, type ForecastRun } from './forecast/evaluator.js';
@@ -28,6 +30,11 @@ import { type ForecastTicketEffect, supersedeByThreshold } from './forecast/tick
 import { createIngest } from './ingest/create.js';
 import { IngestGateway } from './ingest/gateway.js';
 import { pruneStreams } from './ingest/migration.js';
+import { enforceRoles } from './lifecycle/roles.js';
+import { lifecycleRoutes } from './lifecycle/routes.js';
+import { MaintenanceBook } from './maintenance/book.js';
+import { maintenanceAwareNotifier } from './maintenance/notifier.js';
+import { maintenanceRoutes } from './maintenance/routes.js';
 import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
@@ -178,9 +185,16 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   const contracts = new ContractBook(config.sla);
   const dueTimes = contracts.dueTimes();
   const connectors = createConnectors(config.connectors, now);
-  const notifier = outboxNotifier(
-    connectors.map((c) => c.name),
-    { newId, now },
+  const maintenanceBook = new MaintenanceBook(db, now);
+  await maintenanceBook.reload();
+  // maintenance: no notification about a ticket goes out while a window covers it.
+  const notifier = maintenanceAwareNotifier(
+    outboxNotifier(
+      connectors.map((c) => c.name),
+      { newId, now },
+    ),
+    maintenanceBook,
+    now,
   );
   const ingestLog = log.child({ component: 'ingest' });
   const {
@@ -204,6 +218,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       notifier,
       newId,
       now,
+      maintenance: maintenanceBook,
       onGroup: (g) => {
         telemetry.groups();
         telemetry.groupBatches({}, g.batches);
@@ -228,6 +243,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     reopenWindowMs: config.tickets.reopenWindowMs,
     dueTimes,
     notifier,
+    maintenance: maintenanceBook,
     ...(store.dialect === 'postgres' ? { exclusive: advisoryLock(db) } : {}),
   });
   const forecastLog = log.child({ component: 'forecast' });
@@ -242,6 +258,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     reopenWindowMs: config.tickets.reopenWindowMs,
     dueTimes,
     notifier,
+    maintenance: maintenanceBook,
   };
   const forecasts = new ForecastEvaluator({
     ...forecastTicketDeps,
@@ -370,6 +387,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   enrollRoute(app, { db, now, newId, log: log.child({ component: 'enroll' }) });
   await app.register(async (api) => {
     requireApiKey(api, db);
+    enforceRoles(api);
     agentRoutes(api, { db, connectedHosts: () => cluster.connectedHosts() });
     credentialRoutes(api, {
       db,
@@ -384,10 +402,23 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       now,
       contracts,
       notifier,
+      maintenance: maintenanceBook,
       onAction: (t, action) => ticketEvent(t, ACTION_EVENT[action] ?? action),
     });
     tenantRoutes(api, { db });
+    lifecycleRoutes(api, {
+      db,
+      now,
+      newId,
+      dueTimes,
+      notifier,
+      disconnect: (tokenId, reason) => gateway.disconnectToken(tokenId, reason),
+      onTicket: ticketEvent,
+    });
+    maintenanceRoutes(api, { db, now, newId, book: maintenanceBook });
+    thresholdRoutes(api, { db, rules: () => config.rules });
     registerDriftRoutes(api, { db, now });
+    parityDecisionRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
     await api.register(forecastRoutes, { db, now, rules: () => config.forecasts.rules });
   });
@@ -407,6 +438,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       silentAgentAfterMs: config.tickets.silentAgentAfterMs,
       contracts,
       notifier,
+      maintenance: maintenanceBook,
     }).then(async (events) => {
       for (const e of events) {
         sweepLog.info({ ticket: e.ticket.id, host: e.ticket.host, event: e.kind }, 'ticket event');
@@ -435,6 +467,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     if (leader) dispatcher.start(1000);
     else void dispatcher.stop();
   });
+  maintenanceBook.start(config.maintenance.reloadIntervalMs, (err) =>
+    log.error({ err: err.message }, 'reloading maintenance windows failed; the previous ones stay in force'),
+  );
   const maintenance = setInterval(() => {
     if (!cluster.isLeader()) return;
     const before = new Date(now().getTime() - config.ingest.dedupeWindowMs);
@@ -467,7 +502,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       await forecasts.stop();
       clearInterval(maintenance);
       clearInterval(sweeper);
+      maintenanceBook.stop();
       await dispatcher.stop();
+      for (const c of connectors) c.close?.();
       await gateway.close();
       await hosts.close();
       await cluster.close();

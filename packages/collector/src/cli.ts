@@ -26,7 +26,9 @@ commands:
   tenants list
   tokens create --tenant ID [--host H] create an agent token (shown once; only its hash is kept)
   tokens revoke TOKEN_ID               revoke an agent token
-  keys create [--tenant ID] [--name N] create an API key (no --tenant: a provider key that sees every tenant)
+  keys create [--tenant ID] [--name N] [--role provider|client]
+                                       create an API key (no --tenant: a provider key that sees every tenant;
+                                       --role client: read-only for its tenant, may comment and open requests)
   enrollments create --tenant ID [--host H] [--ttl 24h]
                                        create a one-time enrollment token for \`vigie-agent enroll\`
   bootstrap --out FILE [--tenant ID]   idempotent first-run setup: tenant, agent token, provider key in FILE (0600)
@@ -52,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       out: { type: 'string' },
       ttl: { type: 'string' },
+      role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,9 +105,14 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'keys create': {
         const tenant = values.tenant ? await requireTenant(db, values.tenant) : null;
-        const k = await createApiKey(db, { id: newId(), tenantId: tenant, name: values.name ?? 'cli', now });
+        const role = values.role ?? 'provider';
+        if (role !== 'provider' && role !== 'client')
+          throw new UsageError(`--role: provider or client, not "${role}"`);
+        if (role === 'client' && tenant === null) throw new UsageError('--role client needs --tenant');
+        const name = values.name ?? 'cli';
+        const k = await createApiKey(db, { id: newId(), tenantId: tenant, name, now, role });
         process.stdout.write(
-          `key id: ${k.id}\nkey:    ${k.key}\nscope:  ${tenant ?? 'provider (all tenants)'}\n`,
+          `key id: ${k.id}\nkey:    ${k.key}\nscope:  ${tenant ?? 'provider (all tenants)'}\nrole:   ${role}\n`,
         );
         return 0;
       }

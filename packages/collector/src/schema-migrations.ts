@@ -6,6 +6,7 @@ import { connectorsMigration } from './connectors/deliveries.js';
 import { driftMigration } from './drift/migration.js';
 import { forecastMigration } from './forecast/migration.js';
 import { ingestMigration } from './ingest/migration.js';
+import { operationsMigration } from './lifecycle/migration.js';
 import { storeMigrations } from './store/migrations.js';
 
 /** Runs several migrations as one (a released migration that created tables of more than one feature). */
@@ -25,6 +26,7 @@ export const collectorMigrations: Record<string, Migration> = {
   ),
   '0005_drift': driftMigration,
   '0006_ingest_streams': ingestMigration,
+  '0009_operations': operationsMigration,
   '0010_forecasts': forecastMigration,
   '0011_cluster': clusterMigration,
 };

@@ -29,11 +29,19 @@ const AgentSchema = Type.Object({
   /** The agent's clock minus the collector's (ms), as last measured; null when unknown (protocol 1). */
   clockSkewMs: Type.Union([Type.Number(), Type.Null()]),
   protocol: Type.Union([Type.Integer(), Type.Null()]),
+  decommissionedAt: Type.Union([Type.String(), Type.Null()]),
   checks: Type.Array(CheckStatusSchema),
 });
 export type AgentView = Static<typeof AgentSchema>;
 
-const Query = Type.Object({ tenant: Type.Optional(Type.String()) });
+const Query = Type.Object({
+  tenant: Type.Optional(Type.String()),
+  decommissioned: Type.Optional(
+    Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      description: 'true: decommissioned hosts too (default: only the hosts in service)',
+    }),
+  ),
+});
 
 export function agentRoutes(
   app: FastifyInstance,
@@ -49,7 +57,8 @@ export function agentRoutes(
         listCheckStates(deps.db, tenant),
       ]);
       const connected = await deps.connectedHosts();
-      return agents.map((a) => ({
+      const shown = req.query.decommissioned === 'true' ? agents : agents.filter((a) => !a.decommissioned_at);
+      return shown.map((a) => ({
         id: a.id,
         tenant: a.tenant_id,
         host: a.host,
@@ -63,6 +72,7 @@ export function agentRoutes(
         clockSkewMs:
           a.clock_skew_ms === null || a.clock_skew_ms === undefined ? null : Number(a.clock_skew_ms),
         protocol: a.protocol_version ?? null,
+        decommissionedAt: a.decommissioned_at ?? null,
         checks: states
           .filter((s) => s.tenant_id === a.tenant_id && s.host === a.host)
           .map((s) => ({

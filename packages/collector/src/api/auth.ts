@@ -10,6 +10,8 @@ export interface Scope {
   actor: string;
   /** null for a provider key. */
   tenantId: string | null;
+  /** `client`: read-only, may comment and open requests (lifecycle/roles.ts). */
+  role: 'provider' | 'client';
 }
 
 declare module 'fastify' {
@@ -41,7 +43,12 @@ export function requireApiKey(app: FastifyInstance, db: Db): void {
       );
     const row = await findApiKey(db, key);
     if (!row) throw new ApiError(401, 'invalid_api_key', 'unknown or revoked API key');
-    req.scope = { keyId: row.id, tenantId: row.tenant_id, actor: `key:${row.name}` };
+    req.scope = {
+      keyId: row.id,
+      tenantId: row.tenant_id,
+      actor: `key:${row.name}`,
+      role: row.role === 'client' ? 'client' : 'provider',
+    };
   });
 }
 

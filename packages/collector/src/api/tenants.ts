@@ -2,6 +2,7 @@
 // response and resolution targets); a client key reads its own.
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { TenantViewSchema, tenantView } from '../lifecycle/routes.js';
 import type { SlaConfigError } from '../sla/config-error.js';
 import { createSlaContract } from '../sla/targets.js';
 import type { Db } from '../store/open.js';
@@ -9,14 +10,7 @@ import { getTenant, listTenants } from '../store/tenants.js';
 import { scopeOf } from './auth.js';
 import { ApiError } from './errors.js';
 
-const TenantSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  createdAt: Type.String(),
-  contract: Type.Union([Type.Unknown(), Type.Null()], {
-    description: 'null: the collector default contract',
-  }),
-});
+const TenantSchema = TenantViewSchema;
 const Params = Type.Object({ id: Type.String() });
 
 export function tenantRoutes(app: FastifyInstance, deps: { db: Db }): void {
@@ -26,14 +20,7 @@ export function tenantRoutes(app: FastifyInstance, deps: { db: Db }): void {
     async (req) => {
       const scope = scopeOf(req);
       const rows = await listTenants(deps.db);
-      return rows
-        .filter((t) => scope.tenantId === null || t.id === scope.tenantId)
-        .map((t) => ({
-          id: t.id,
-          name: t.name,
-          createdAt: t.created_at,
-          contract: t.contract ? (JSON.parse(t.contract) as unknown) : null,
-        }));
+      return rows.filter((t) => scope.tenantId === null || t.id === scope.tenantId).map(tenantView);
     },
   );
 
@@ -63,7 +50,7 @@ export function tenantRoutes(app: FastifyInstance, deps: { db: Db }): void {
       }
       const contract = JSON.stringify(req.body);
       await deps.db.updateTable('tenants').set({ contract }).where('id', '=', tenant.id).execute();
-      return { id: tenant.id, name: tenant.name, createdAt: tenant.created_at, contract: req.body };
+      return tenantView({ ...tenant, contract });
     },
   );
 }

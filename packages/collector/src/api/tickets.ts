@@ -1,16 +1,44 @@
 // The ticket queue: list with filters and sorting, one ticket with its timeline, and the actions people take.
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { Db } from '../store/open.js';
 import type { TicketEventTable, TicketTable } from '../store/schema.js';
-import { getTicket, listTickets, TICKET_SORTS, ticketTimeline } from '../store/tickets.js';
+import {
+  getTicket,
+  listTickets,
+  sortValue,
+  TICKET_SORTS,
+  type TicketSort,
+  ticketTimeline,
+} from '../store/tickets.js';
 import { type Action, act, SUPPORT_LEVELS, TransitionError, type WorkflowDeps } from '../tickets/workflow.js';
 import { scopeOf, tenantFilter } from './auth.js';
 import { ApiError } from './errors.js';
+import { TicketExtrasSchema, ticketExtras } from './ticket-clock.js';
+
+/** A paging cursor: the sort, sort value and id of the last ticket of a page, opaque to clients. */
+function writeCursor(t: TicketTable, sort: TicketSort): string {
+  return Buffer.from(JSON.stringify([sort, sortValue(t, sort), t.id])).toString('base64url');
+}
+
+function readCursor(cursor: string, sort: TicketSort): { value: string; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((p) => typeof p === 'string'))
+    throw new ApiError(400, 'invalid_cursor', 'cursor: not a cursor this API gave');
+  if (parsed[0] !== sort)
+    throw new ApiError(400, 'invalid_cursor', `cursor: made for sort=${parsed[0]}, not sort=${sort}`);
+  return { value: parsed[1] as string, id: parsed[2] as string };
+}
 
 const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
 
-const TicketSchema = Type.Object({
+export const TicketSchema = Type.Object({
   id: Type.String(),
   tenant: Type.String(),
   host: Type.String(),
@@ -43,6 +71,7 @@ const TicketSchema = Type.Object({
     resolutionAtRisk: Type.Boolean(),
     resolutionBreached: Type.Boolean(),
   }),
+  ...TicketExtrasSchema,
 });
 
 const EventSchema = Type.Object({
@@ -58,7 +87,14 @@ const csv = (description: string) =>
 const ListQuery = Type.Object({
   status: csv('statuses: open, acknowledged, in_progress, waiting, resolved, closed'),
   priority: csv('priorities: P1..P4'),
+  severity: csv('severities: critical, warning, unknown'),
   kind: csv('kinds'),
+  category: csv('categories: performance, backup, security, drift, agent, request'),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'opened at or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'opened before' })),
+  cursor: Type.Optional(
+    Type.String({ description: 'the x-next-cursor header of the previous page: the page after it' }),
+  ),
   host: Type.Optional(Type.String()),
   tenant: Type.Optional(Type.String()),
   application: Type.Optional(Type.String()),
@@ -181,7 +217,11 @@ const split = (v: string | undefined) =>
 
 export function ticketRoutes(
   app: FastifyInstance,
-  deps: WorkflowDeps & { db: Db; onAction?: (ticket: TicketTable, action: string) => void },
+  deps: WorkflowDeps & {
+    db: Db;
+    onAction?: (ticket: TicketTable, action: string) => void;
+    maintenance?: MaintenanceQuery;
+  },
 ): void {
   // `db` is the transaction when called inside one: SQLite has one connection, so a query outside the
   // transaction would wait for it forever.
@@ -203,22 +243,34 @@ export function ticketRoutes(
         response: { 200: Type.Array(TicketSchema) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query;
+      const sort = q.sort ?? 'openedAt';
+      const limit = q.limit ?? 200;
       const rows = await listTickets(deps.db, {
         tenantId: tenantFilter(scopeOf(req), q.tenant),
         status: split(q.status),
         priority: split(q.priority),
+        severity: split(q.severity),
         kind: split(q.kind),
+        category: split(q.category),
+        from: q.from ? new Date(q.from).toISOString() : undefined,
+        to: q.to ? new Date(q.to).toISOString() : undefined,
+        after: q.cursor ? readCursor(q.cursor, sort) : undefined,
         host: q.host,
         application: q.application,
         environment: q.environment,
         sla: q.sla,
-        sort: q.sort ?? 'openedAt',
+        sort,
         order: q.order,
-        limit: q.limit ?? 200,
+        // One more than asked: whether a next page exists.
+        limit: limit + 1,
       });
-      return rows.map(ticketView);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      if (rows.length > limit && last) reply.header('x-next-cursor', writeCursor(last, sort));
+      const extras = await ticketExtras(deps.db, page, deps);
+      return page.map((t) => ({ ...ticketView(t), ...extras.get(t.id) }));
     },
   );
 
@@ -235,7 +287,8 @@ export function ticketRoutes(
     async (req) => {
       const t = await loadVisible(req.params.id, scopeOf(req).tenantId);
       const timeline = await ticketTimeline(deps.db, t.id);
-      return { ...ticketView(t), timeline: timeline.map(eventView) };
+      const extras = await ticketExtras(deps.db, [t], deps);
+      return { ...ticketView(t), ...extras.get(t.id), timeline: timeline.map(eventView) };
     },
   );
 

@@ -74,6 +74,7 @@ export interface CollectorConfig {
   /** The default SLA contract for tenants without their own (validated). */
   sla: unknown;
   connectors: ConnectorConfig[];
+  maintenance: { reloadIntervalMs: number };
   logLevel: string;
 }
 
@@ -216,6 +217,7 @@ export function loadCollectorConfig(
     },
     sla: input.sla ?? DEFAULT_CONTRACT,
     connectors: (input.connectors ?? []) as ConnectorConfig[],
+    maintenance: { reloadIntervalMs: ms(input.maintenance?.reloadInterval, 30_000) },
     logLevel: input.log?.level ?? 'info',
   };
   if (tlsProblems.length > 0) throw new CollectorConfigError(source, tlsProblems);

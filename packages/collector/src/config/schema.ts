@@ -174,7 +174,7 @@ export const CollectorConfigSchema = Type.Object(
       }),
     ),
     connectors: Type.Optional(
-      Type.Array(Type.Unknown(), { description: 'webhook and pagerduty connectors' }),
+      Type.Array(Type.Unknown(), { description: 'webhook, pagerduty and email connectors' }),
     ),
     tickets: Type.Optional(
       Type.Object(
@@ -211,6 +211,19 @@ export const CollectorConfigSchema = Type.Object(
               exclusiveMinimum: 0,
               maximum: 1,
               description: 'share of a target used that flags at risk; default 0.75',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    maintenance: Type.Optional(
+      Type.Object(
+        {
+          reloadInterval: Type.Optional(
+            Type.Union(Duration.anyOf, {
+              description:
+                'how often windows made through another collector sharing the store are picked up; default 30s',
             }),
           ),
         },

@@ -1,5 +1,7 @@
 // Connector kinds by name: the one place a new connector folder is registered.
 import { type Static, Type } from '@sinclair/typebox';
+import { EmailConfigSchema } from './email/config.js';
+import { EmailConnector } from './email/sender.js';
 import { PagerDutyConfigSchema } from './pagerduty/config.js';
 import { PagerDutyConnector } from './pagerduty/sender.js';
 import type { Connector } from './types.js';
@@ -7,7 +9,11 @@ import { WebhookConfigSchema } from './webhook/config.js';
 import { WebhookConnector } from './webhook/sender.js';
 
 /** One `{ kind: ... }` member per connector kind, for the collector config's `connectors:` list. */
-export const ConnectorConfigSchema = Type.Union([WebhookConfigSchema, PagerDutyConfigSchema]);
+export const ConnectorConfigSchema = Type.Union([
+  WebhookConfigSchema,
+  PagerDutyConfigSchema,
+  EmailConfigSchema,
+]);
 export type ConnectorConfig = Static<typeof ConnectorConfigSchema>;
 
 export function createConnector(config: ConnectorConfig, now: () => Date): Connector {
@@ -16,6 +22,8 @@ export function createConnector(config: ConnectorConfig, now: () => Date): Conne
       return new WebhookConnector(config, now);
     case 'pagerduty':
       return new PagerDutyConnector(config);
+    case 'email':
+      return new EmailConnector(config);
   }
 }
 

@@ -55,6 +55,8 @@ export interface Connector {
   /** Unique among the configured connectors: deliveries are recorded per (event, connector name). */
   readonly name: string;
   send(n: TicketNotification, signal: AbortSignal): Promise<void>;
+  /** Releases what the connector holds open (an SMTP transport), at shutdown. */
+  close?(): void;
 }
 
 /** Why a send failed, and whether sending the same notification again later may succeed. */

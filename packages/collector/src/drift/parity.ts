@@ -39,6 +39,10 @@ export interface ParityComparison {
   atParity: boolean;
   /** Items not compared because an ignore pattern matches them. */
   ignoredItems: number;
+  /** Differences the provider ignored or accepted (decisions.ts): shown, not counted. */
+  reviewed?: Array<
+    ParityDifference & { decision: 'ignore' | 'accept'; decidedBy: string; decidedAt: string }
+  >;
 }
 
 export interface ParityReport {
@@ -273,6 +277,19 @@ export function toMarkdown(report: ParityReport): string {
         used.add(d.rule);
         line(
           `| ${code(d.item)} | ${code(d.production)} | ${code(d.other)} | ${cell(d.reason)} | ${cell(d.rule)} | ${d.firstSeenAt} |`,
+        );
+      }
+    }
+    if (c.reviewed?.length) {
+      line();
+      line(`### Reviewed by the provider (${c.reviewed.length})`);
+      line();
+      line(`| Item | Production | ${cell(c.environment)} | Decision | By | When |`);
+      line('| --- | --- | --- | --- | --- | --- |');
+      for (const d of c.reviewed) {
+        const what = d.decision === 'accept' ? 'accepted as is' : 'ignored';
+        line(
+          `| ${code(d.item)} | ${code(d.production)} | ${code(d.other)} | ${what} | ${cell(d.decidedBy)} | ${d.decidedAt} |`,
         );
       }
     }

@@ -32,6 +32,15 @@ const DifferenceSchema = Type.Object({
   firstSeenAt: Type.String({ description: 'since when the difference exists' }),
 });
 
+const ReviewedSchema = Type.Composite([
+  DifferenceSchema,
+  Type.Object({
+    decision: Type.Union([Type.Literal('ignore'), Type.Literal('accept')]),
+    decidedBy: Type.String(),
+    decidedAt: Type.String(),
+  }),
+]);
+
 const ReportSchema = Type.Object({
   tenant: Type.String(),
   application: Type.String(),
@@ -46,6 +55,9 @@ const ReportSchema = Type.Object({
       counts: CountsSchema,
       atParity: Type.Boolean({ description: 'no critical and no warning difference' }),
       ignoredItems: Type.Integer(),
+      reviewed: Type.Optional(
+        Type.Array(ReviewedSchema, { description: 'ignored or accepted: not counted' }),
+      ),
     }),
   ),
   ignore: Type.Array(Type.String()),

@@ -2,6 +2,7 @@
 // what to do when a snapshot has been stored (first-seen times, parity report, drift tickets, metric points).
 import type { MetricPoint } from '../sinks/types.js';
 import type { Db } from '../store/open.js';
+import { applyDecisions, listDecisions } from './decisions.js';
 import { getIgnoreSettings } from './ignore.js';
 import { buildParityReport, byEnvironment, type ParityHost, type ParityReport } from './parity.js';
 import { loadHostState, recordItemsSeen, resolveItems } from './snapshots.js';
@@ -33,13 +34,14 @@ export async function parityReportFor(
   const states: ParityHost[] = [];
   for (const h of hosts) states.push({ ...h, state: await loadHostState(db, tenantId, h.host) });
   const ignore = await getIgnoreSettings(db, tenantId, application);
-  return buildParityReport({
+  const report = buildParityReport({
     tenant: tenantId,
     application,
     generatedAt: now.toISOString(),
     hosts: states,
     ignore: ignore.effective,
   });
+  return report && applyDecisions(report, await listDecisions(db, tenantId, application));
 }
 
 /** Records since when each item of the host holds its current value (after a snapshot of it was stored). */

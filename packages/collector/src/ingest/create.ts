@@ -1,6 +1,7 @@
 // Assembles the ingest path from its parts: the hot-path store for the dialect, the host states, the stages in
 // order, and the group commit in front of them. Used by the collector (app.ts) and by tests.
 
+import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { ConfirmationPolicy } from '../rules/confirmation.js';
 import type { ThresholdRule } from '../rules/thresholds.js';
 import type { MetricsSink } from '../sinks/types.js';
@@ -40,6 +41,8 @@ export interface IngestDeps {
   now: () => Date;
   onGroup?: (g: { batches: number; results: number; ms: number }) => void;
   onWriteBehindError?: (err: Error) => void;
+  /** Maintenance windows: no ticket opens under one. */
+  maintenance?: MaintenanceQuery;
   /** Several collectors: this one's instance and the lease time to live, checked in every transaction. */
   fencing?: { owner: string; ttlMs: number };
 }
@@ -73,6 +76,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps): Ingest
       reopenWindowMs: settings.reopenWindowMs,
       dueTimesOf: (tenant) => deps.contracts.dueTimesOf(store.db, tenant),
       notifier: deps.notifier,
+      maintenance: deps.maintenance,
     }),
   ]);
   const committer = new GroupCommit(

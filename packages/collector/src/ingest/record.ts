@@ -4,6 +4,7 @@
 // few multi-row statements. Only after the commit do the host states in memory take the group's changes; the
 // rest of each check's latest result waits for the write-behind.
 
+import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { TicketEventTable, TicketTable } from '../store/schema.js';
 import type { Notifier } from '../tickets/notifier.js';
 import { type KeyView, notificationFor, type PlanDeps, planIntent } from '../tickets/plan.js';
@@ -22,6 +23,7 @@ export interface RecordDeps {
   reopenWindowMs: number;
   dueTimesOf: DueTimesOf;
   notifier: Notifier;
+  maintenance?: MaintenanceQuery;
 }
 
 const CLOSED = new Set(['resolved', 'closed']);
@@ -55,6 +57,7 @@ export class RecordStage implements Stage {
       newId: this.deps.newId,
       now: this.deps.now,
       reopenWindowMs: this.deps.reopenWindowMs,
+      maintenance: this.deps.maintenance,
       dueTimes: (tenant, priority, openedAt) =>
         (dueByTenant.get(tenant) as (p: Priority, o: Date) => Due)(priority, openedAt),
     };

@@ -41,6 +41,9 @@ export async function upsertAgent(
         last_seen: at,
         protocol_version: row.protocol_version,
         clock_skew_ms: row.clock_skew_ms,
+        // Enrolled again after being decommissioned: back in service.
+        decommissioned_at: null,
+        decommissioned_by: null,
       }),
     )
     .execute();

@@ -76,8 +76,10 @@ export async function revokeAgentToken(db: Db, id: string, now: Date): Promise<b
 
 export async function createApiKey(
   db: Db,
-  params: { id: string; tenantId: string | null; name: string; now: Date },
+  params: { id: string; tenantId: string | null; name: string; now: Date; role?: 'provider' | 'client' },
 ): Promise<{ id: string; key: string }> {
+  if (params.role === 'client' && params.tenantId === null)
+    throw new Error('a client key belongs to one tenant: give its tenant');
   const key = newSecret('vgk_');
   await db
     .insertInto('api_keys')
@@ -88,6 +90,7 @@ export async function createApiKey(
       name: params.name,
       created_at: params.now.toISOString(),
       revoked_at: null,
+      role: params.role ?? 'provider',
     })
     .execute();
   return { id: params.id, key };

@@ -5,6 +5,13 @@ export interface TenantTable {
   created_at: string;
   /** The SLA contract (calendar and targets) as JSON; null: the collector's default contract. */
   contract?: string | null;
+  /** Archived (the contract ended): its agents are revoked, its history kept. Migration 0009. */
+  archived_at?: string | null;
+  archived_by?: string | null;
+  /** The IANA zone the page shows this tenant's times in; null: its contract calendar's, else UTC. */
+  time_zone?: string | null;
+  /** Language of texts sent to this tenant (e-mail notifications): `fr` or `en`; null: the connector's. */
+  locale?: string | null;
 }
 
 export interface AgentTokenTable {
@@ -30,6 +37,9 @@ export interface AgentTable {
   /** The agent's clock minus the collector's, as last measured (protocol 2 agents); null when unknown. */
   clock_skew_ms?: number | null;
   protocol_version?: number | null;
+  /** Decommissioned: credential revoked, no silence detection, history kept. Migration 0009. */
+  decommissioned_at?: string | null;
+  decommissioned_by?: string | null;
 }
 
 export interface ApiKeyTable {
@@ -40,6 +50,10 @@ export interface ApiKeyTable {
   name: string;
   created_at: string;
   revoked_at: string | null;
+  /** `provider` (works tickets) or `client` (read-only: comments and requests). Migration 0009. */
+  role?: string;
+  /** The page's language for this key's user: `fr` or `en`; null: the browser's. */
+  locale?: string | null;
 }
 
 export interface CheckStateTable {

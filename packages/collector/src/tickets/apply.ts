@@ -1,6 +1,7 @@
 // Applies a check's confirmed (hard) status to its ticket inside the caller's transaction, one change at a time
 // through Kysely: the rules are the pure plans of `plan.ts`; this module reads the key's rows, plans, and
 // writes the plan. Used outside the ingest hot path (drift tickets, forecasts), which plans whole groups.
+import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { Db } from '../store/open.js';
 import {
   addTicketEvent,
@@ -36,6 +37,8 @@ export interface ApplyDeps {
   now: () => Date;
   reopenWindowMs: number;
   dueTimes: DueTimes;
+  /** Maintenance windows in force (maintenance/book.ts); none when absent. */
+  maintenance?: MaintenanceQuery;
 }
 
 export async function timelineEvent(
@@ -69,7 +72,12 @@ async function viewOf(db: Db, change: StatusChange, reopenWindowMs: number): Pro
  * opens a ticket (and at which priority), then again with the due times read for it.
  */
 async function planWithDue(db: Db, deps: ApplyDeps, plan: (d: PlanDeps) => TicketPlan): Promise<TicketPlan> {
-  const base = { newId: deps.newId, now: deps.now, reopenWindowMs: deps.reopenWindowMs };
+  const base = {
+    newId: deps.newId,
+    now: deps.now,
+    reopenWindowMs: deps.reopenWindowMs,
+    maintenance: deps.maintenance,
+  };
   let asked: { tenant: string; priority: Priority; openedAt: Date } | undefined;
   const first = plan({
     ...base,

@@ -4,6 +4,7 @@
 // in one statement and writes the plans in a few multi-row statements; `apply.ts` runs the same plans one at
 // a time through Kysely for the other callers (drift, forecasts). One source of truth for the rules.
 import type { Status } from '@vigie/shared';
+import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { Finding } from '../rules/thresholds.js';
 import type { TicketEventTable, TicketTable } from '../store/schema.js';
 import { decideTicketAction, dedupKey } from './lifecycle.js';
@@ -49,6 +50,8 @@ export interface PlanDeps {
   newId: () => string;
   now: () => Date;
   reopenWindowMs: number;
+  /** Maintenance windows in force: no ticket opens (or reopens) under one. Cheap: held in memory. */
+  maintenance?: MaintenanceQuery;
   /** Due times of a new ticket under its tenant's contract (read before planning: planning never waits). */
   dueTimes: (
     tenantId: string,
@@ -96,6 +99,15 @@ export function planStatus(view: KeyView, change: StatusChange, deps: PlanDeps):
       return { view, events: [] };
     case 'open': {
       if (change.stale) return { view, events: [] };
+      // maintenance: no ticket opens (or reopens) while a window covers the check; its first failure after the
+      // window does, since the hard state stays failing.
+      const scope = {
+        tenantId: change.tenantId,
+        application: change.application,
+        host: change.host,
+        checkId: change.checkId,
+      };
+      if (deps.maintenance?.activeWindow(scope, new Date(change.observedAt))) return { view, events: [] };
       const priority = priorityFor(action.severity, change.environment);
       const since = Date.parse(change.observedAt) - deps.reopenWindowMs;
       const recent = view.lastResolved;

@@ -1,11 +1,12 @@
 // The periodic pass over the queue (its clock injected): SLA at-risk and breach flags, automatic escalation
 // when the response target is at risk without acknowledgement, and "agent unreachable" tickets for agents
 // that stopped reporting. A host whose agent is unreachable is not escalated on stale data.
+import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { Db } from '../store/open.js';
 import type { AgentTable, TicketTable } from '../store/schema.js';
 import { CLOSED_STATUSES, insertTicket, updateTicket } from '../store/tickets.js';
 import { SYSTEM_ACTOR, timelineEvent } from './apply.js';
-import { type ContractBook, clockOf } from './contracts.js';
+import { type ContractBook, clockOf, maintenancePauses } from './contracts.js';
 import { dedupKey } from './lifecycle.js';
 import type { Notifier } from './notifier.js';
 import { priorityFor } from './priority.js';
@@ -20,6 +21,8 @@ export interface SweepDeps {
   silentAgentAfterMs: number;
   contracts: ContractBook;
   notifier: Notifier;
+  /** Maintenance windows in force (maintenance/book.ts); none when absent. */
+  maintenance?: MaintenanceQuery;
 }
 
 export interface SweepEvent {
@@ -45,7 +48,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepEvent[]> {
 async function slaPass(deps: SweepDeps, t: TicketTable, events: SweepEvent[]): Promise<void> {
   const now = deps.now();
   const contract = await deps.contracts.forTenant(deps.db, t.tenant_id);
-  const state = clockOf(contract, t).state(now, {
+  // maintenance: the clock stops while a window covers the ticket's check.
+  const state = clockOf(contract, t, maintenancePauses(deps.maintenance, t, now)).state(now, {
     acknowledgedAt: t.acknowledged_at ? new Date(t.acknowledged_at) : undefined,
     resolvedAt: t.resolved_at ? new Date(t.resolved_at) : undefined,
   });
@@ -60,13 +64,22 @@ async function slaPass(deps: SweepDeps, t: TicketTable, events: SweepEvent[]): P
     if (s.breached || before.has(`${name}_breached`)) flags.push(`${name}_breached`);
   }
   const added = flags.filter((f) => !before.has(f));
-  if (added.length === 0 && flags.length === before.size) return;
+  // maintenance: a window moves the due times later by the covered time it took.
+  const due: Partial<TicketTable> = {};
+  if (!t.acknowledged_at && state.response.due.toISOString() !== t.response_due_at)
+    due.response_due_at = state.response.due.toISOString();
+  if (state.resolution.due.toISOString() !== t.resolution_due_at)
+    due.resolution_due_at = state.resolution.due.toISOString();
+  if (added.length === 0 && flags.length === before.size) {
+    if (Object.keys(due).length > 0) await updateTicket(deps.db, t.id, due);
+    return;
+  }
   // One transaction per ticket: a sweep cut short (its collector killed, the leader role moving) leaves each
   // ticket's flags, timeline and notifications either all written or none, so the next sweep never repeats one.
   await deps.db.transaction().execute(async (trx) => {
     const d = { ...deps, db: trx };
     const pending: SweepEvent[] = [];
-    await recordSlaChanges(d, t, flags, added, state, pending);
+    await recordSlaChanges(d, t, flags, added, state, due, pending);
     events.push(...pending);
   });
 }
@@ -77,10 +90,15 @@ async function recordSlaChanges(
   flags: string[],
   added: string[],
   state: ReturnType<ReturnType<typeof clockOf>['state']>,
+  due: Partial<TicketTable>,
   events: SweepEvent[],
 ): Promise<void> {
   const now = deps.now();
-  const changes: Partial<TicketTable> = { sla_flags: flags.sort().join(','), updated_at: now.toISOString() };
+  const changes: Partial<TicketTable> = {
+    ...due,
+    sla_flags: flags.sort().join(','),
+    updated_at: now.toISOString(),
+  };
   for (const f of added) {
     const [targetName, what] = f.split('_') as [string, string];
     const kind = what === 'at' ? 'sla_at_risk' : 'sla_breached';
@@ -117,7 +135,12 @@ async function recordSlaChanges(
 async function silentAgents(deps: SweepDeps, events: SweepEvent[]): Promise<Set<string>> {
   const now = deps.now();
   const cutoff = new Date(now.getTime() - deps.silentAgentAfterMs).toISOString();
-  const agents = await deps.db.selectFrom('agents').selectAll().execute();
+  // lifecycle: a decommissioned host is not expected to report any more.
+  const agents = await deps.db
+    .selectFrom('agents')
+    .selectAll()
+    .where('decommissioned_at', 'is', null)
+    .execute();
   // One read of every open "agent" ticket, rather than one per agent (thousands of agents, every sweep).
   const openByKey = new Map(
     (
@@ -135,7 +158,14 @@ async function silentAgents(deps: SweepDeps, events: SweepEvent[]): Promise<Set<
     const open = openByKey.get(key);
     if (a.last_seen < cutoff) {
       silent.add(`${a.tenant_id}/${a.host}`);
-      if (!open) {
+      // maintenance: a host silent during a window (a planned reboot) gets no "agent unreachable" ticket.
+      const scope = {
+        tenantId: a.tenant_id,
+        application: a.application,
+        host: a.host,
+        checkId: AGENT_CHECK_ID,
+      };
+      if (!open && !deps.maintenance?.activeWindow(scope, now)) {
         const ticket = await openUnreachable(deps, a, key);
         await deps.notifier.notify(deps.db, ticket, 'opened', { reason: 'agent unreachable' });
         events.push({ kind: 'agent_unreachable', ticket });

@@ -1,4 +1,4 @@
-// The NOC page's routes: the page itself (GET /), its static assets (GET /static/*) and the live feed
+// The NOC page's routes: the page itself (GET /, built from web/), its static assets (GET /static/*) and the live feed
 // (GET /api/live, server-sent events telling open pages what changed, scoped by the API key's tenant).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -25,8 +25,9 @@ export interface WebDeps {
   maxStreams?: number;
 }
 
-// The static folder sits at the same depth under src/ and dist/, so one relative path serves both.
-const STATIC_DIR = fileURLToPath(new URL('../../src/web/static/', import.meta.url));
+// The page as built by Vite (web/, `npm run build:page`) into dist/page/; the same relative path from src/web/
+// (tests run the TypeScript) and from dist/web/.
+const STATIC_DIR = fileURLToPath(new URL('../../dist/page/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

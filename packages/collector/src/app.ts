@@ -11,9 +11,14 @@ import { ApiError } from './api/errors.js';
 import { seriesRoutes } from './api/series.js';
 import { tenantRoutes } from './api/tenants.js';
 import { ticketRoutes } from './api/tickets.js';
+import { auditRequests } from './audit/hook.js';
+import { auditRoutes } from './audit/routes.js';
 import type { CollectorConfig } from './config/load.js';
 import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
+import { type AccountingOutcome, accountingPass } from './contracts/accounting.js';
+import { outboxNoticeSender } from './contracts/notices.js';
+import { contractRoutes } from './contracts/routes.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
 import { DedupeStage } from './ingest/dedupe.js';
@@ -50,6 +55,8 @@ export interface Collector {
   telemetry: CollectorTelemetry;
   /** One pass of SLA flags, escalation and silent-agent detection (it also runs on a timer). */
   sweep(): Promise<SweepEvent[]>;
+  /** One accounting pass of the contracts (it also runs after each sweep). */
+  account(): Promise<AccountingOutcome>;
   /** What waits in the metrics spool (zero for the embedded sink). */
   sinkBacklog(): { bytes: number; batches: number };
   /** Listens on the configured address; returns the base URL. */
@@ -132,9 +139,19 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   const dueTimes = contracts.dueTimes();
   const connectors = createConnectors(config.connectors, now);
   const notifier = outboxNotifier(
-    connectors.map((c) => c.name),
+    connectors.map((c) => ({ name: c.name, tenant: c.tenant })),
     { newId, now },
   );
+  const notices = outboxNoticeSender(connectors, { newId, now });
+  // One accounting pass at a time: the sweep timer and API calls share it.
+  let accounting: Promise<AccountingOutcome> | undefined;
+  const account = (): Promise<AccountingOutcome> => {
+    const run = (accounting ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => accountingPass({ db, now, newId, notices }));
+    accounting = run;
+    return run;
+  };
   const pipeline = new IngestPipeline([
     new DedupeStage(db),
     new EvaluateStage(() => config.rules),
@@ -260,6 +277,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   enrollRoute(app, { db, now, newId, log: log.child({ component: 'enroll' }) });
   await app.register(async (api) => {
     requireApiKey(api, db);
+    auditRequests(api, { db, now, newId, log: log.child({ component: 'audit' }) });
     agentRoutes(api, { db, connectedHosts: () => gateway.connectedHosts() });
     credentialRoutes(api, {
       db,
@@ -279,6 +297,8 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     tenantRoutes(api, { db });
     registerDriftRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
+    await contractRoutes(api, { db, newId, now, dueTimes, notifier, notices, account });
+    await auditRoutes(api, { db });
   });
 
   app.server.on('upgrade', (req, socket, head) => {
@@ -302,6 +322,10 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
         ticketEvent(e.ticket, SWEEP_EVENT[e.kind]);
       }
       await ticketTelemetry.snapshot(db, now(), config.tickets.silentAgentAfterMs);
+      // Contract accounting follows the ticket rows, one sweep behind them at most.
+      await account().catch((err: Error) =>
+        sweepLog.error({ err: err.message }, 'contract accounting failed'),
+      );
       return events;
     });
   const sweeper = setInterval(() => {
@@ -339,6 +363,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       return `${config.tls ? 'https' : 'http'}://${host}:${port}`;
     },
     sweep: runSweep,
+    account,
     async close() {
       clearInterval(maintenance);
       clearInterval(sweeper);

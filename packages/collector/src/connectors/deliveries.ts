@@ -4,7 +4,12 @@ import { createIdGenerator, validate } from '@vigie/shared';
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Db } from '../store/open.js';
 import type { Database } from '../store/schema.js';
-import { type TicketNotification, TicketNotificationSchema } from './types.js';
+import {
+  type TenantNotice,
+  TenantNoticeSchema,
+  type TicketNotification,
+  TicketNotificationSchema,
+} from './types.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
@@ -15,7 +20,7 @@ export interface NotificationDeliveryTable {
   /** The ticket's dedup key: a connector gets the deliveries of one key in the order they were enqueued. */
   ordering_key: string;
   kind: string;
-  /** The TicketNotification, as JSON. */
+  /** The TicketNotification (or TenantNotice), as JSON. */
   payload: string;
   status: DeliveryStatus;
   /** Claims taken, each before its request leaves: the sends started (plus one that only gives up a lapsed last one). */
@@ -91,19 +96,50 @@ export async function enqueue(
 ): Promise<number> {
   const checked = validate<TicketNotification>(TicketNotificationSchema, n);
   if (!checked.ok) throw new Error(`notification ${n.eventId} is malformed: ${checked.errors.join('; ')}`);
+  return insertDeliveries(db, n.eventId, n.ticket.dedupKey, n.kind, JSON.stringify(n), connectorNames, now);
+}
+
+/** Records a tenant notice (low balance, report ready) like `enqueue` does a ticket notification. */
+export async function enqueueNotice(
+  db: Db,
+  n: TenantNotice,
+  connectorNames: readonly string[],
+  now: Date,
+): Promise<number> {
+  const checked = validate<TenantNotice>(TenantNoticeSchema, n);
+  if (!checked.ok) throw new Error(`notice ${n.eventId} is malformed: ${checked.errors.join('; ')}`);
+  return insertDeliveries(
+    db,
+    n.eventId,
+    `notice:${n.tenant}`,
+    n.kind,
+    JSON.stringify(n),
+    connectorNames,
+    now,
+  );
+}
+
+async function insertDeliveries(
+  db: Db,
+  eventId: string,
+  orderingKey: string,
+  kind: string,
+  payload: string,
+  connectorNames: readonly string[],
+  now: Date,
+): Promise<number> {
   const names = [...new Set(connectorNames)];
   if (names.length === 0) return 0;
   const at = now.toISOString();
-  const payload = JSON.stringify(n);
   const r = await outbox(db)
     .insertInto(TABLE)
     .values(
       names.map((connector) => ({
         id: newId(),
-        event_id: n.eventId,
+        event_id: eventId,
         connector,
-        ordering_key: n.ticket.dedupKey,
-        kind: n.kind,
+        ordering_key: orderingKey,
+        kind,
         payload,
         status: 'pending' as const,
         attempts: 0,

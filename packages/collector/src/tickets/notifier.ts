@@ -1,7 +1,7 @@
 // Turns ticket changes into notifications recorded in the durable outbox, inside the caller's transaction, for
 // every configured connector (the dispatcher in connectors/ sends them).
 import { enqueue } from '../connectors/outbox.js';
-import type { TicketNotification } from '../connectors/types.js';
+import { reachesTenant, type TicketNotification } from '../connectors/types.js';
 import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
 
@@ -18,13 +18,19 @@ export interface Notifier {
 
 export const SILENT_NOTIFIER: Notifier = { notify: async () => undefined };
 
+/** Connectors by name, with the tenant a client's own connector is limited to. */
+export type ConnectorTargets = ReadonlyArray<string | { name: string; tenant?: string | undefined }>;
+
 export function outboxNotifier(
-  connectorNames: readonly string[],
+  connectors: ConnectorTargets,
   deps: { newId: () => string; now: () => Date },
 ): Notifier {
-  if (connectorNames.length === 0) return SILENT_NOTIFIER;
+  if (connectors.length === 0) return SILENT_NOTIFIER;
+  const targets = connectors.map((c) => (typeof c === 'string' ? { name: c } : c));
   return {
     async notify(db, t, kind, details) {
+      const connectorNames = targets.filter((c) => reachesTenant(c, t.tenant_id)).map((c) => c.name);
+      if (connectorNames.length === 0) return;
       const n: TicketNotification = {
         eventId: deps.newId(),
         kind,

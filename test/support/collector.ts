@@ -84,6 +84,9 @@ export async function startTestCollector(opts: {
     listen: { host: '127.0.0.1', port: 0 },
     store,
     log: { level: 'error' },
+    // Sweeps run when the test says (collector.sweep()), on its clock, not every 15 s of real time.
+    tickets: { sweepInterval: '24h' },
+    reports: { monthly: false },
     ...opts.config,
   } as never);
   const collector = await buildCollector(config, {

@@ -27,8 +27,12 @@ import { IngestGateway } from './ingest/gateway.js';
 import { PersistMetricsStage } from './ingest/persist-metrics.js';
 import { IngestPipeline } from './ingest/pipeline.js';
 import { RecordStage } from './ingest/record.js';
+import { NO_RISKS, type RiskProvider } from './reports/compute.js';
+import { reportRoutes } from './reports/routes.js';
+import { ReportService } from './reports/service.js';
 import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
+import { openHistory } from './sinks/history.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
 import { openStore, type Store } from './store/open.js';
@@ -45,6 +49,8 @@ import { registerWebRoutes } from './web/routes.js';
 export interface CollectorDeps {
   log: Logger;
   now?: () => Date;
+  /** Feeds the "risks ahead" section of client reports (forecasts); none by default. */
+  risksAhead?: RiskProvider;
 }
 
 export interface Collector {
@@ -57,6 +63,8 @@ export interface Collector {
   sweep(): Promise<SweepEvent[]>;
   /** One accounting pass of the contracts (it also runs after each sweep). */
   account(): Promise<AccountingOutcome>;
+  /** Client reports: the monthly pass (also run after each sweep), on-demand reports, PDFs. */
+  reports: ReportService;
   /** What waits in the metrics spool (zero for the embedded sink). */
   sinkBacklog(): { bytes: number; batches: number };
   /** Listens on the configured address; returns the base URL. */
@@ -152,6 +160,18 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     accounting = run;
     return run;
   };
+  const history = openHistory(config.metrics);
+  const reports = new ReportService({
+    db,
+    now,
+    newId,
+    history,
+    contracts,
+    risks: deps.risksAhead ?? NO_RISKS,
+    notices,
+    chromium: config.reports.chromium,
+    log: log.child({ component: 'reports' }),
+  });
   const pipeline = new IngestPipeline([
     new DedupeStage(db),
     new EvaluateStage(() => config.rules),
@@ -299,6 +319,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     seriesRoutes(api, { sink, now });
     await contractRoutes(api, { db, newId, now, dueTimes, notifier, notices, account });
     await auditRoutes(api, { db });
+    await reportRoutes(api, { db, reports });
   });
 
   app.server.on('upgrade', (req, socket, head) => {
@@ -326,6 +347,11 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       await account().catch((err: Error) =>
         sweepLog.error({ err: err.message }, 'contract accounting failed'),
       );
+      // Printing PDFs takes seconds: the monthly reports run beside the sweep, one pass at a time.
+      if (config.reports.monthly)
+        reports
+          .monthlyPass()
+          .catch((err: Error) => sweepLog.error({ err: err.message }, 'monthly reports failed'));
       return events;
     });
   const sweeper = setInterval(() => {
@@ -364,13 +390,16 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     },
     sweep: runSweep,
     account,
+    reports,
     async close() {
       clearInterval(maintenance);
       clearInterval(sweeper);
       await dispatcher.stop();
       await gateway.close();
       await app.close();
+      await reports.idle();
       await sink.close();
+      await history?.close();
       await store.close();
     },
   };

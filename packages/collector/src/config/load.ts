@@ -61,6 +61,8 @@ export interface CollectorConfig {
   /** The default SLA contract for tenants without their own (validated). */
   sla: unknown;
   connectors: ConnectorConfig[];
+  /** Client reports: the monthly pass, and the Chromium that prints PDFs. */
+  reports: { monthly: boolean; chromium: string | undefined };
   logLevel: string;
 }
 
@@ -179,6 +181,7 @@ export function loadCollectorConfig(
     },
     sla: input.sla ?? DEFAULT_CONTRACT,
     connectors: (input.connectors ?? []) as ConnectorConfig[],
+    reports: { monthly: input.reports?.monthly ?? true, chromium: input.reports?.chromium },
     logLevel: input.log?.level ?? 'info',
   };
   if (tlsProblems.length > 0) throw new CollectorConfigError(source, tlsProblems);

@@ -64,8 +64,10 @@ export async function startTestCollector(opts: {
   config?: Record<string, unknown>;
   /** An existing PostgreSQL URL or SQLite path to open instead of a fresh store. */
   storeAt?: string;
+  /** The data folder (embedded metrics, spool); default a new temporary one. */
+  dir?: string;
 }): Promise<TestCollector> {
-  const dir = await mkdtemp(join(tmpdir(), 'vigie-collector-'));
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'vigie-collector-')));
   let clock = Date.parse(opts.start ?? '2026-03-02T08:00:00.000Z');
   const now = () => new Date(clock);
   const newId = createIdGenerator(() => clock);

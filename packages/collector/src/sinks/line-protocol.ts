@@ -49,7 +49,7 @@ function splitEscaped(s: string, sep: string): string[] {
   return out;
 }
 
-const unescape = (s: string) => s.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
+const unescapeLp = (s: string) => s.replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
 
 /**
  * Parses line protocol with millisecond timestamps (as `toLineProtocol` writes it) back into points. Numeric
@@ -71,7 +71,7 @@ export function parseLineProtocol(text: string): MetricPoint[] {
     for (const t of tagParts) {
       const [k, v] = splitEscaped(t, '=');
       if (k === undefined || v === undefined) throw new Error(`line ${index + 1}: bad tag ${t}`);
-      tags[unescape(k)] = unescape(v);
+      tags[unescapeLp(k)] = unescapeLp(v);
     }
     const fields: Record<string, number> = {};
     for (const f of splitEscaped(fieldText, ',')) {
@@ -79,9 +79,9 @@ export function parseLineProtocol(text: string): MetricPoint[] {
       const value = Number((v ?? '').replace(/i$/, ''));
       if (k === undefined || v === undefined || !Number.isFinite(value))
         throw new Error(`line ${index + 1}: field ${f} is not numeric`);
-      fields[unescape(k)] = value;
+      fields[unescapeLp(k)] = value;
     }
-    points.push({ measurement: unescape(measurement as string), tags, fields, time: Number(timeText) });
+    points.push({ measurement: unescapeLp(measurement as string), tags, fields, time: Number(timeText) });
   });
   return points;
 }

@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { monthPeriod } from '../../packages/collector/src/reports/period.js';
@@ -68,6 +69,41 @@ async function answers(t: TestCollector, tenant: string): Promise<Record<string,
 function expectSame(actual: Record<string, unknown>, expected: Record<string, unknown>): void {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
   for (const key of Object.keys(expected)) expect(actual[key], key).toEqual(expected[key]);
+}
+
+/** No text column of any table contains the needles, and after a checkpoint no relation file does either. */
+async function expectNoTrace(url: string, needles: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const columns = await client.query<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns
+       WHERE table_schema = 'public' AND data_type IN ('text', 'character varying')`,
+    );
+    for (const { table_name, column_name } of columns.rows) {
+      for (const n of needles) {
+        const r = await client.query(
+          `SELECT count(*)::int AS n FROM "${table_name}" WHERE "${column_name}" LIKE $1`,
+          [`%${n}%`],
+        );
+        expect(r.rows[0].n, `${n} in ${table_name}.${column_name}`).toBe(0);
+      }
+    }
+    await client.query('CHECKPOINT');
+    const dir = (await client.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`)).rows[0]
+      ?.d as string;
+    const files = await client.query<{ path: string }>(
+      `SELECT pg_relation_filepath(c.oid) AS path FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 'i', 't') AND pg_relation_filepath(c.oid) IS NOT NULL`,
+    );
+    expect(files.rows.length).toBeGreaterThan(10);
+    for (const { path } of files.rows) {
+      const bytes = await readFile(join(dir, path)).catch(() => Buffer.alloc(0));
+      for (const n of needles) expect(bytes.includes(Buffer.from(n)), `${n} in ${path}`).toBe(false);
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 describe('tenant export and import across dialects', () => {
@@ -213,21 +249,21 @@ describe('tenant export and import across dialects', () => {
     expect(everything).not.toContain('globex');
 
     // Into PostgreSQL.
-    const pg = await freshPostgresUrl();
-    cleanups.push(() => pg.drop());
+    const pgdb = await freshPostgresUrl();
+    cleanups.push(() => pgdb.drop());
     const bDir = await mkdtemp(join(tmpdir(), 'vigie-b-'));
     const bConfig = join(bDir, 'collector.yaml');
     await writeFile(
       bConfig,
-      stringify({ dataDir: bDir, store: { kind: 'postgres', url: pg.url }, metrics: { kind: 'embedded' } }),
+      stringify({ dataDir: bDir, store: { kind: 'postgres', url: pgdb.url }, metrics: { kind: 'embedded' } }),
     );
     const imported = await runCli(COLLECTOR_CLI, ['tenant', 'import', first, '--config', bConfig]);
     expect(imported).toMatch(/imported tenant acme \(ACME SA\)/);
     await expect(runCli(COLLECTOR_CLI, ['tenant', 'import', first, '--config', bConfig])).rejects.toThrow(
       /tenant "acme" already exists/,
     );
-    const b = await startTestCollector({ dialect: 'postgres', storeAt: pg.url, dir: bDir, start: NOW });
-    cleanups.push(() => b.dispose());
+    const b = await startTestCollector({ dialect: 'postgres', storeAt: pgdb.url, dir: bDir, start: NOW });
+    cleanups.push(() => rm(bDir, { recursive: true, force: true }));
     expectSame(await answers(b, 'acme'), source);
     const audit = (
       await b.api<Array<{ action: string; actor: string }>>('GET', '/api/audit', await b.clientKey('acme'))
@@ -243,6 +279,12 @@ describe('tenant export and import across dialects', () => {
     cleanups.push(() => c.dispose());
     await runCli(COLLECTOR_CLI, ['tenant', 'import', second, '--config', await configFor(c)]);
     expectSame(await answers(c, 'acme'), source);
+
+    // Erasure on PostgreSQL: no row mentions the tenant, and no table or index file holds a byte of it.
+    await b.collector.close();
+    const purged = await runCli(COLLECTOR_CLI, ['tenant', 'purge', 'acme', '--yes', '--config', bConfig]);
+    expect(purged).toMatch(/purged tenant acme:[\s\S]*tickets: \d+ rows/);
+    await expectNoTrace(pgdb.url, ['acme', 'ACME SA']);
   });
 
   it('refuses an archive whose part does not match its manifest, naming the part', async () => {

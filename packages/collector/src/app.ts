@@ -11,7 +11,7 @@ import { ApiError } from './api/errors.js';
 import { seriesRoutes } from './api/series.js';
 import { tenantRoutes } from './api/tenants.js';
 import { ticketRoutes } from './api/tickets.js';
-import { auditRequests } from './audit/hook.js';
+import { AuditQueue, auditRequests } from './audit/hook.js';
 import { auditRoutes } from './audit/routes.js';
 import type { CollectorConfig } from './config/load.js';
 import { NotificationDispatcher } from './connectors/outbox.js';
@@ -243,6 +243,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   );
 
   const app = createHttpServer(config, log);
+  const auditQueue = new AuditQueue();
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof ApiError)
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });
@@ -297,7 +298,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   enrollRoute(app, { db, now, newId, log: log.child({ component: 'enroll' }) });
   await app.register(async (api) => {
     requireApiKey(api, db);
-    auditRequests(api, { db, now, newId, log: log.child({ component: 'audit' }) });
+    auditRequests(api, { db, now, newId, log: log.child({ component: 'audit' }), queue: auditQueue });
     agentRoutes(api, { db, connectedHosts: () => gateway.connectedHosts() });
     credentialRoutes(api, {
       db,
@@ -318,7 +319,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     registerDriftRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
     await contractRoutes(api, { db, newId, now, dueTimes, notifier, notices, account });
-    await auditRoutes(api, { db });
+    await auditRoutes(api, { db, queue: auditQueue });
     await reportRoutes(api, { db, reports });
   });
 
@@ -398,6 +399,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       await gateway.close();
       await app.close();
       await reports.idle();
+      await auditQueue.idle();
       await sink.close();
       await history?.close();
       await store.close();

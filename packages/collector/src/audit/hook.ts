@@ -42,9 +42,25 @@ function requested(req: FastifyRequest, into: Set<string>): void {
   if (req.routeOptions.url?.startsWith('/api/tenants/:id') && typeof p?.id === 'string') into.add(p.id);
 }
 
+/**
+ * Entries are written one after the other, after each answer: in order (so identical reads fold into one), and
+ * without holding the answer back. `idle()` waits for those under way (the audit route reads after them).
+ */
+export class AuditQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  push(write: () => Promise<void>): void {
+    this.tail = this.tail.then(write);
+  }
+
+  idle(): Promise<void> {
+    return this.tail;
+  }
+}
+
 export function auditRequests(
   app: FastifyInstance,
-  deps: { db: Db; now: () => Date; newId: () => string; log: Logger },
+  deps: { db: Db; now: () => Date; newId: () => string; log: Logger; queue: AuditQueue },
 ): void {
   app.decorateRequest('auditTenants', undefined);
   app.addHook('preSerialization', async (req, _reply, payload) => {
@@ -63,25 +79,26 @@ export function auditRequests(
     if (tenants.size === 0) return;
     const at = deps.now();
     const read = req.method === 'GET' || req.method === 'HEAD';
+    const base = {
+      actor: scope.actor,
+      keyId: scope.keyId,
+      action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
+      target: req.url,
+      status: reply.statusCode,
+      source: req.ip,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      at,
+      read,
+    };
     for (const tenantId of tenants) {
-      await recordAudit(
-        deps.db,
-        {
-          tenantId,
-          actor: scope.actor,
-          keyId: scope.keyId,
-          action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
-          target: req.url,
-          status: reply.statusCode,
-          source: req.ip,
-          userAgent: String(req.headers['user-agent'] ?? ''),
-          at,
-          read,
-        },
-        deps.newId,
-      ).catch((err: Error) =>
-        // The answer is gone already; a lost audit entry is logged loudly, never silently dropped.
-        deps.log.error({ err: err.message, tenant: tenantId, action: req.url }, 'audit entry not recorded'),
+      deps.queue.push(() =>
+        recordAudit(deps.db, { ...base, tenantId }, deps.newId).catch((err: Error) =>
+          // The answer is gone already; a lost audit entry is logged loudly, never silently dropped.
+          deps.log.error(
+            { err: err.message, tenant: tenantId, action: base.action },
+            'audit entry not recorded',
+          ),
+        ),
       );
     }
   });

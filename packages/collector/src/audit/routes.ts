@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { scopeOf, tenantFilter } from '../api/auth.js';
 import { strictRoutes } from '../api/strict.js';
 import type { Db } from '../store/open.js';
+import type { AuditQueue } from './hook.js';
 import { listAudit } from './log.js';
 import type { AuditEntryTable } from './migration.js';
 
@@ -50,7 +51,7 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-export async function auditRoutes(app: FastifyInstance, deps: { db: Db }): Promise<void> {
+export async function auditRoutes(app: FastifyInstance, deps: { db: Db; queue: AuditQueue }): Promise<void> {
   await strictRoutes(app, (api) => {
     api.get<{ Querystring: Static<typeof Query> }>(
       '/api/audit',
@@ -64,6 +65,7 @@ export async function auditRoutes(app: FastifyInstance, deps: { db: Db }): Promi
       },
       async (req) => {
         const tenantId = tenantFilter(scopeOf(req), req.query.tenant);
+        await deps.queue.idle();
         const rows = await listAudit(deps.db, {
           tenantId,
           since: req.query.since,

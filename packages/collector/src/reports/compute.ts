@@ -175,7 +175,7 @@ export async function computeReport(input: ComputeInput): Promise<ReportData> {
     .orderBy('opened_at')
     .orderBy('id')
     .execute();
-  const opened = tickets.filter((t) => inPeriod(t.opened_at, from, asOf < to ? asOf : to));
+  const opened = tickets.filter((t) => inPeriod(t.opened_at, from, asOf));
   const states = await db
     .selectFrom('check_states')
     .select(['host', 'check_id', 'type', 'category', 'status', 'metrics'])

@@ -849,6 +849,31 @@ function ticketActions(t, status) {
       h('button', { type: 'submit' }, 'Add comment'),
     ),
   );
+  // Régie: time spent on the ticket (POST /api/tickets/:id/worklogs; a provider key only).
+  forms.push(
+    h(
+      'form',
+      {
+        class: 'action',
+        onsubmit: (e) => {
+          e.preventDefault();
+          const minutes = Number($('worklog-minutes').value);
+          const description = $('worklog-what').value.trim();
+          if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440 || !description) {
+            status.textContent = 'Give the minutes spent (1 to 1440) and the work done.';
+            $('worklog-minutes').focus();
+            return;
+          }
+          run('worklogs', { minutes, description }, 'Log time', e.currentTarget);
+        },
+      },
+      h('label', { for: 'worklog-minutes' }, 'Time spent (minutes)'),
+      h('input', { id: 'worklog-minutes', type: 'number', min: 1, max: 1440, step: 1 }),
+      h('label', { for: 'worklog-what' }, 'Work done'),
+      h('input', { id: 'worklog-what', type: 'text', maxlength: 5000 }),
+      h('button', { type: 'submit' }, 'Log time'),
+    ),
+  );
   if (higher.length > 0) {
     forms.push(
       h(
@@ -903,11 +928,16 @@ const EVENT_TEXT = {
   escalated: 'escalated',
   resolved: 'resolved',
   closed: 'closed',
+  work_logged: 'time logged',
+  beyond_contract: 'beyond contract',
+  out_of_scope: 'out of scope',
+  contract_decision: 'contract decision',
 };
 
 /** Bookkeeping the timeline does not show (ids, rule internals, due times shown above). */
 const HIDDEN_DETAILS = new Set([
   'resultId',
+  'workLog',
   'rules',
   'findings',
   'checkType',

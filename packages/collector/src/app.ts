@@ -318,7 +318,16 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     tenantRoutes(api, { db });
     registerDriftRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
-    await contractRoutes(api, { db, newId, now, dueTimes, notifier, notices, account });
+    await contractRoutes(api, {
+      db,
+      newId,
+      now,
+      dueTimes,
+      notifier,
+      notices,
+      account,
+      onOpened: (t) => ticketEvent(t, 'opened'),
+    });
     await auditRoutes(api, { db, queue: auditQueue });
     await reportRoutes(api, { db, reports });
   });

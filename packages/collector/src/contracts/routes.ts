@@ -9,6 +9,7 @@ import { FieldError, strictRoutes } from '../api/strict.js';
 import { ticketView } from '../api/tickets.js';
 import { monthPeriod } from '../reports/period.js';
 import type { Db } from '../store/open.js';
+import type { TicketTable } from '../store/schema.js';
 import { getTenant } from '../store/tenants.js';
 import { getTicket } from '../store/tickets.js';
 import { timelineEvent } from '../tickets/apply.js';
@@ -31,6 +32,8 @@ export interface ContractRouteDeps extends RequestDeps {
   /** Runs an accounting pass at once (after a top-up or a decision), so balances and alerts follow. */
   account: () => Promise<unknown>;
   notices: AccountingDeps['notices'];
+  /** Tells the rest of the collector (live page, dashboards) about a ticket opened here. */
+  onOpened?: (ticket: TicketTable) => void;
 }
 
 const strict = { additionalProperties: false } as const;
@@ -610,6 +613,7 @@ export async function contractRoutes(app: FastifyInstance, deps: ContractRouteDe
             deps,
           ),
         );
+        deps.onOpened?.(ticket);
         await deps.account();
         return reply.code(201).send(ticketView(ticket));
       },

@@ -302,6 +302,18 @@ describe.each(DIALECTS)('TMA contracts on %s', (dialect) => {
     expect(r4.body).toMatchObject({ error: 'invalid_contract', field: '/timeZone' });
     const r5 = await t.api('GET', '/api/worklogs?limit=5', pk);
     expect(r5.body).toMatchObject({ error: 'invalid_query', field: '/limit' });
+    // The OpenAPI document has the routes, from the same schemas.
+    const doc = (await t.collector.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, unknown>;
+    };
+    for (const path of [
+      '/api/contracts',
+      '/api/contracts/{id}/ledger',
+      '/api/requests',
+      '/api/reports/{id}/pdf',
+      '/api/audit',
+    ])
+      expect(Object.keys(doc.paths)).toContain(path);
   });
 
   it('totals régie work logs per person and application for a month of the contract time zone', async () => {

@@ -292,3 +292,25 @@ describe('monthly reports on the first day of the month', () => {
     }
   });
 });
+
+describe('a report without a working Chromium', () => {
+  it('is stored with its figures, and its PDF is refused with a reason', async () => {
+    const t = await startTestCollector({
+      dialect: 'sqlite',
+      start: '2026-02-10T09:00:00.000Z',
+      config: { reports: { chromium: '/bin/false' } },
+    });
+    try {
+      await t.addTenant('initech', 'Initech');
+      t.setNow('2026-03-02T09:00:00.000Z');
+      const made = await t.collector.reports.monthlyPass();
+      expect(made.map((r) => [r.report_key, r.pdf])).toEqual([['monthly:initech:2026-02', null]]);
+      const list = await t.api<Stored[]>('GET', '/api/reports', t.providerKey);
+      expect(list.body.map((r) => r.pdf)).toEqual([false]);
+      const pdf = await t.api('GET', `/api/reports/${list.body[0]?.id}/pdf`, t.providerKey);
+      expect(pdf).toMatchObject({ status: 503, body: { error: 'pdf_unavailable' } });
+    } finally {
+      await t.dispose();
+    }
+  });
+});

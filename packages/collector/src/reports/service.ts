@@ -17,6 +17,9 @@ import { type ClientReportTable, reportDb } from './migration.js';
 import { findChromium, renderPdf } from './pdf.js';
 import { monthOf, monthPeriod, type Period, previousMonth } from './period.js';
 
+/** How long a failed monthly report waits before the next try. */
+const RETRY_MS = 10 * 60_000;
+
 export interface ReportServiceDeps {
   db: Db;
   now: () => Date;
@@ -41,6 +44,8 @@ export interface GenerateRequest {
 export class ReportService {
   private readonly chromium: string | undefined;
   private monthly: Promise<ClientReportTable[]> | undefined;
+  /** Monthly reports that failed, and when to try again: not at every sweep (15 s), which would only churn. */
+  private readonly retryAt = new Map<string, number>();
 
   constructor(private readonly deps: ReportServiceDeps) {
     this.chromium = findChromium(deps.chromium);
@@ -117,7 +122,7 @@ export class ReportService {
     return { report: row, created: true };
   }
 
-  /** The PDF of report data; undefined (and logged) when no Chromium is available. */
+  /** The PDF of report data; undefined (and logged) when no Chromium is available or it fails. */
   async pdfOf(data: ReportData): Promise<Buffer | undefined> {
     if (!this.chromium) {
       this.deps.log.warn(
@@ -126,7 +131,16 @@ export class ReportService {
       );
       return undefined;
     }
-    return renderPdf(renderReportHtml(data), this.chromium);
+    try {
+      return await renderPdf(renderReportHtml(data), this.chromium);
+    } catch (err) {
+      // The figures matter more than their printing: the report is kept without its PDF.
+      this.deps.log.error(
+        { err: (err as Error).message, tenant: data.tenant.id, chromium: this.chromium },
+        'PDF not printed',
+      );
+      return undefined;
+    }
   }
 
   private async deliver(row: ClientReportTable, data: ReportData): Promise<void> {
@@ -183,6 +197,8 @@ export class ReportService {
       const period = monthPeriod(previousMonth(monthOf(now, timeZone)), timeZone);
       // A tenant added after that month has nothing to report for it.
       if (tenant.created_at >= period.to.toISOString()) continue;
+      const key = `${tenant.id}:${period.label}`;
+      if ((this.retryAt.get(key) ?? 0) > now.getTime()) continue;
       try {
         const { report, created } = await this.generate({
           tenant: tenant.id,
@@ -191,10 +207,12 @@ export class ReportService {
           language,
           actor: 'vigie',
         });
+        this.retryAt.delete(key);
         if (created) made.push(report);
       } catch (err) {
+        this.retryAt.set(key, now.getTime() + RETRY_MS);
         this.deps.log.error(
-          { err: (err as Error).message, tenant: tenant.id, period: period.label },
+          { err: (err as Error).message, tenant: tenant.id, period: period.label, retryInMs: RETRY_MS },
           'monthly report failed',
         );
       }

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -20,6 +19,8 @@ export function findChromium(configured?: string): string | undefined {
 }
 
 export async function renderPdf(html: string, executablePath: string): Promise<Buffer> {
+  // Loaded when a PDF is printed, not with every start of the collector or its command line.
+  const { chromium } = await import('playwright-core');
   const profile = await mkdtemp(join(tmpdir(), 'vigie-pdf-'));
   // A fresh profile needs launchPersistentContext: launch() refuses a --user-data-dir argument.
   const context = await chromium.launchPersistentContext(profile, {

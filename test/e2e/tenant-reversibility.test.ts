@@ -217,7 +217,11 @@ describe('tenant export and import across dialects', () => {
     }
     expect(manifest.parts.filter((p) => p.kind === 'document').map((p) => p.path)).toEqual([
       expect.stringMatching(/^reports\/2026-03-.*\.pdf$/),
+      'parity/shop.md',
     ]);
+    expect(await readFile(join(unpacked, 'parity/shop.md'), 'utf8')).toMatch(
+      /# Parity report: shop[\s\S]*runtime\.postgresql/,
+    );
     for (const table of [
       'tickets',
       'ticket_events',

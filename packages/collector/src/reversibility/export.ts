@@ -6,6 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toMarkdown } from '../drift/parity.js';
+import { parityReportFor } from '../drift/service.js';
 import type { ClientReportTable } from '../reports/migration.js';
 import { type MetricsHistory, spooledPoints } from '../sinks/history.js';
 import { toLineProtocol } from '../sinks/line-protocol.js';
@@ -95,6 +97,7 @@ export async function exportTenant(o: ExportOptions): Promise<ExportSummary> {
         }),
       );
     }
+    await parityFiles(o, dir, parts);
     let points = 0;
     await writeLines(join(dir, 'metrics/points.lp'), async (write) => {
       if (o.history) points += await o.history.exportTenant(o.tenant, write);
@@ -146,6 +149,31 @@ async function reportFiles(dir: string, reports: ClientReportTable[], parts: Arc
         path,
         kind: 'document',
         description: `client report ${label} (${r.language})`,
+      }),
+    );
+  }
+}
+
+/** Each application's parity report as of the export, in Markdown: for the people who take over. */
+async function parityFiles(o: ExportOptions, dir: string, parts: ArchivePart[]): Promise<void> {
+  const apps = await o.db
+    .selectFrom('agents')
+    .select('application')
+    .distinct()
+    .where('tenant_id', '=', o.tenant)
+    .orderBy('application')
+    .execute();
+  for (const { application } of apps) {
+    const report = await parityReportFor(o.db, o.tenant, application, o.now);
+    if (!report) continue;
+    const path = `parity/${application.replace(/[^A-Za-z0-9._-]/g, '_')}.md`;
+    await mkdir(join(dir, 'parity'), { recursive: true });
+    await writeFile(join(dir, path), toMarkdown(report));
+    parts.push(
+      await describePart(dir, {
+        path,
+        kind: 'document',
+        description: `iso-production parity report of ${application}`,
       }),
     );
   }

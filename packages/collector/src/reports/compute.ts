@@ -11,6 +11,7 @@ import { listWorkLogs, type TimeTotals, timeTotals } from '../contracts/worklogs
 import { parityReportFor } from '../drift/service.js';
 import type { FieldStat, MetricsHistory, StatusCount } from '../sinks/history.js';
 import { type Interval, mergeIntervals } from '../sla/wall-clock.js';
+import { listApplications } from '../store/agents.js';
 import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
 import { getTenant } from '../store/tenants.js';
@@ -508,15 +509,9 @@ function periodQuery(input: ComputeInput) {
 }
 
 async function parityFigures(input: ComputeInput): Promise<ReportData['parity']> {
-  const apps = await input.db
-    .selectFrom('agents')
-    .select('application')
-    .distinct()
-    .where('tenant_id', '=', input.tenant)
-    .orderBy('application')
-    .execute();
+  const apps = await listApplications(input.db, input.tenant);
   const out: ReportData['parity'] = [];
-  for (const { application } of apps) {
+  for (const application of apps) {
     const report = await parityReportFor(input.db, input.tenant, application, input.now);
     for (const c of report?.comparisons ?? []) {
       out.push({ application, environment: c.environment, host: c.host, atParity: c.atParity, ...c.counts });

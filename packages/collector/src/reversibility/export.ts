@@ -11,6 +11,7 @@ import { parityReportFor } from '../drift/service.js';
 import type { ClientReportTable } from '../reports/migration.js';
 import { type MetricsHistory, spooledPoints } from '../sinks/history.js';
 import { toLineProtocol } from '../sinks/line-protocol.js';
+import { listApplications } from '../store/agents.js';
 import type { Db } from '../store/open.js';
 import { getTenant } from '../store/tenants.js';
 import {
@@ -156,14 +157,8 @@ async function reportFiles(dir: string, reports: ClientReportTable[], parts: Arc
 
 /** Each application's parity report as of the export, in Markdown: for the people who take over. */
 async function parityFiles(o: ExportOptions, dir: string, parts: ArchivePart[]): Promise<void> {
-  const apps = await o.db
-    .selectFrom('agents')
-    .select('application')
-    .distinct()
-    .where('tenant_id', '=', o.tenant)
-    .orderBy('application')
-    .execute();
-  for (const { application } of apps) {
+  const apps = await listApplications(o.db, o.tenant);
+  for (const application of apps) {
     const report = await parityReportFor(o.db, o.tenant, application, o.now);
     if (!report) continue;
     const path = `parity/${application.replace(/[^A-Za-z0-9._-]/g, '_')}.md`;

@@ -273,7 +273,7 @@ describe.each(DIALECTS)('daily operations on %s', (dialect) => {
     });
     const req = await ok<Ticket>(client, 'POST', '/api/requests', {
       title: 'Open port 8443',
-      text: 'for the new API',
+      description: 'for the new API',
     });
     expect(req).toMatchObject({ kind: 'request', status: 'open', host: '-' });
     expect((await ok<Ticket[]>(provider, 'GET', '/api/tickets?category=request')).map((x) => x.id)).toEqual([

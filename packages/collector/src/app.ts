@@ -15,12 +15,17 @@ import { seriesRoutes } from './api/series.js';
 import { tenantRoutes } from './api/tenants.js';
 import { thresholdRoutes } from './api/thresholds.js';
 import { ticketRoutes } from './api/tickets.js';
+import { AuditQueue, auditRequests } from './audit/hook.js';
+import { auditRoutes } from './audit/routes.js';
 import { LocalCluster } from './cluster/local.js';
 import { PostgresCluster } from './cluster/postgres.js';
 import type { Cluster } from './cluster/types.js';
 import type { CollectorConfig } from './config/load.js';
 import { NotificationDispatcher } from './connectors/outbox.js';
 import { createConnectors } from './connectors/registry.js';
+import { type AccountingOutcome, accountingPass } from './contracts/accounting.js';
+import { outboxNoticeSender } from './contracts/notices.js';
+import { contractRoutes } from './contracts/routes.js';
 import { parityDecisionRoutes } from './drift/decision-routes.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
@@ -35,8 +40,12 @@ import { lifecycleRoutes } from './lifecycle/routes.js';
 import { MaintenanceBook } from './maintenance/book.js';
 import { maintenanceAwareNotifier } from './maintenance/notifier.js';
 import { maintenanceRoutes } from './maintenance/routes.js';
+import { NO_RISKS, type RiskProvider } from './reports/compute.js';
+import { reportRoutes } from './reports/routes.js';
+import { ReportService } from './reports/service.js';
 import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
+import { openHistory } from './sinks/history.js';
 import { SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
 import { type Db, openStore, type Store } from './store/open.js';
@@ -53,6 +62,8 @@ import { registerWebRoutes } from './web/routes.js';
 export interface CollectorDeps {
   log: Logger;
   now?: () => Date;
+  /** Feeds the "risks ahead" section of client reports (forecasts); none by default. */
+  risksAhead?: RiskProvider;
 }
 
 export interface Collector {
@@ -65,6 +76,10 @@ export interface Collector {
   sweep(): Promise<SweepEvent[]>;
   /** One forecast pass over every reporting host (it also runs on a timer, `forecasts.interval`). */
   forecast(): Promise<ForecastRun>;
+  /** One accounting pass of the contracts (it also runs after each sweep). */
+  account(): Promise<AccountingOutcome>;
+  /** Client reports: the monthly pass (also run after each sweep), on-demand reports, PDFs. */
+  reports: ReportService;
   /** What waits in the metrics spool (zero for the embedded sink). */
   sinkBacklog(): { bytes: number; batches: number };
   /** Listens on the configured address; returns the base URL. */
@@ -190,12 +205,34 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   // maintenance: no notification about a ticket goes out while a window covers it.
   const notifier = maintenanceAwareNotifier(
     outboxNotifier(
-      connectors.map((c) => c.name),
+      connectors.map((c) => ({ name: c.name, tenant: c.tenant })),
       { newId, now },
     ),
     maintenanceBook,
     now,
   );
+  const notices = outboxNoticeSender(connectors, { newId, now });
+  // One accounting pass at a time: the sweep timer and API calls share it.
+  let accounting: Promise<AccountingOutcome> | undefined;
+  const account = (): Promise<AccountingOutcome> => {
+    const run = (accounting ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => accountingPass({ db, now, newId, notices }));
+    accounting = run;
+    return run;
+  };
+  const history = openHistory(config.metrics);
+  const reports = new ReportService({
+    db,
+    now,
+    newId,
+    history,
+    contracts,
+    risks: deps.risksAhead ?? NO_RISKS,
+    notices,
+    chromium: config.reports.chromium,
+    log: log.child({ component: 'reports' }),
+  });
   const ingestLog = log.child({ component: 'ingest' });
   const {
     store: ingestStore,
@@ -331,6 +368,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   connectedHere = () => gateway.connectedHosts();
 
   const app = createHttpServer(config, log);
+  const auditQueue = new AuditQueue();
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof ApiError)
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });
@@ -388,6 +426,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   await app.register(async (api) => {
     requireApiKey(api, db);
     enforceRoles(api);
+    auditRequests(api, { db, now, newId, log: log.child({ component: 'audit' }), queue: auditQueue });
     agentRoutes(api, { db, connectedHosts: () => cluster.connectedHosts() });
     credentialRoutes(api, {
       db,
@@ -421,6 +460,18 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     parityDecisionRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
     await api.register(forecastRoutes, { db, now, rules: () => config.forecasts.rules });
+    await contractRoutes(api, {
+      db,
+      newId,
+      now,
+      dueTimes,
+      notifier,
+      notices,
+      account,
+      onOpened: (t) => ticketEvent(t, 'opened'),
+    });
+    await auditRoutes(api, { db, queue: auditQueue });
+    await reportRoutes(api, { db, reports });
   });
 
   app.server.on('upgrade', (req, socket, head) => {
@@ -445,6 +496,15 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
         ticketEvent(e.ticket, SWEEP_EVENT[e.kind]);
       }
       await ticketTelemetry.snapshot(db, now(), config.tickets.silentAgentAfterMs);
+      // Contract accounting follows the ticket rows, one sweep behind them at most.
+      await account().catch((err: Error) =>
+        sweepLog.error({ err: err.message }, 'contract accounting failed'),
+      );
+      // Printing PDFs takes seconds: the monthly reports run beside the sweep, one pass at a time.
+      if (config.reports.monthly)
+        reports
+          .monthlyPass()
+          .catch((err: Error) => sweepLog.error({ err: err.message }, 'monthly reports failed'));
       return events;
     });
   // Background work runs once cluster-wide: on the leader (always, for a lone collector).
@@ -479,6 +539,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   }, 3_600_000);
   maintenance.unref();
 
+  // Leases, leadership and the shared live feed from now on (background work starts on the leader).
+  await cluster.start();
+
   return {
     app,
     store,
@@ -487,7 +550,6 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     telemetry,
     sinkBacklog: () => (sink instanceof SpoolingSink ? sink.backlog() : { bytes: 0, batches: 0 }),
     async listen() {
-      await cluster.start();
       gateway.start();
       hosts.start(config.ingest.writeBehindMs);
       await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -498,6 +560,8 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     },
     sweep: runSweep,
     forecast: () => forecasts.runOnce(),
+    account,
+    reports,
     async close() {
       await forecasts.stop();
       clearInterval(maintenance);
@@ -509,7 +573,10 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       await hosts.close();
       await cluster.close();
       await app.close();
+      await reports.idle();
+      await auditQueue.idle();
       await sink.close();
+      await history?.close();
       await store.close();
     },
   };

@@ -6,6 +6,9 @@ import { createIdGenerator, parseDuration } from '@vigie/shared';
 import pino from 'pino';
 import { buildCollector } from './app.js';
 import { type CollectorConfig, CollectorConfigError, loadCollectorConfig } from './config/load.js';
+import { ArchiveError } from './reversibility/archive.js';
+import { TenantCommandError, tenantCommand } from './reversibility/cli.js';
+import { ImportError } from './reversibility/import.js';
 import { collectorMigrations } from './schema-migrations.js';
 import {
   createAgentToken,
@@ -32,6 +35,9 @@ commands:
   enrollments create --tenant ID [--host H] [--ttl 24h]
                                        create a one-time enrollment token for \`vigie-agent enroll\`
   bootstrap --out FILE [--tenant ID]   idempotent first-run setup: tenant, agent token, provider key in FILE (0600)
+  tenant export ID --out FILE          the tenant's data in one self-describing archive (no credential)
+  tenant import FILE                   an archive made by tenant export into this collector
+  tenant purge ID [--yes]              erase every row and metric point of the tenant (without --yes: what it would)
 
 options:
   --config FILE   collector config (YAML); default: embedded defaults
@@ -55,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       ttl: { type: 'string' },
       role: { type: 'string' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,6 +81,17 @@ async function main(argv: string[]): Promise<number> {
       };
     }
     return serve(config);
+  }
+  if (command === 'tenant') {
+    try {
+      return await tenantCommand(sub, arg, { out: values.out, yes: values.yes }, config, (l) =>
+        process.stdout.write(`${l}\n`),
+      );
+    } catch (err) {
+      if (err instanceof TenantCommandError || err instanceof ImportError || err instanceof ArchiveError)
+        throw new UsageError(err.message);
+      throw err;
+    }
   }
   const store = await openStore(config.store, collectorMigrations);
   const db = store.db;

@@ -75,6 +75,8 @@ export interface CollectorConfig {
   sla: unknown;
   connectors: ConnectorConfig[];
   maintenance: { reloadIntervalMs: number };
+  /** Client reports: the monthly pass, and the Chromium that prints PDFs. */
+  reports: { monthly: boolean; chromium: string | undefined };
   logLevel: string;
 }
 
@@ -218,6 +220,7 @@ export function loadCollectorConfig(
     sla: input.sla ?? DEFAULT_CONTRACT,
     connectors: (input.connectors ?? []) as ConnectorConfig[],
     maintenance: { reloadIntervalMs: ms(input.maintenance?.reloadInterval, 30_000) },
+    reports: { monthly: input.reports?.monthly ?? true, chromium: input.reports?.chromium },
     logLevel: input.log?.level ?? 'info',
   };
   if (tlsProblems.length > 0) throw new CollectorConfigError(source, tlsProblems);

@@ -230,6 +230,24 @@ export const CollectorConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    reports: Type.Optional(
+      Type.Object(
+        {
+          monthly: Type.Optional(
+            Type.Boolean({
+              description: "each tenant's report of the previous month on the 1st; default true",
+            }),
+          ),
+          chromium: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'Chromium that prints PDFs; default: /usr/bin/chromium & co.',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     log: Type.Optional(
       Type.Object(
         {

@@ -4,7 +4,12 @@ import { createIdGenerator, validate } from '@vigie/shared';
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Db } from '../store/open.js';
 import type { Database } from '../store/schema.js';
-import { type TicketNotification, TicketNotificationSchema } from './types.js';
+import {
+  type TenantNotice,
+  TenantNoticeSchema,
+  type TicketNotification,
+  TicketNotificationSchema,
+} from './types.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
@@ -15,7 +20,7 @@ export interface NotificationDeliveryTable {
   /** The ticket's dedup key: a connector gets the deliveries of one key in the order they were enqueued. */
   ordering_key: string;
   kind: string;
-  /** The TicketNotification, as JSON. */
+  /** The TicketNotification (or TenantNotice), as JSON. */
   payload: string;
   status: DeliveryStatus;
   /** Claims taken, each before its request leaves: the sends started (plus one that only gives up a lapsed last one). */
@@ -79,22 +84,22 @@ function outbox(db: Db): Kysely<Database & OutboxTables> {
 // Time-ordered ids break ties between deliveries enqueued in the same millisecond, in enqueue order.
 const newId = createIdGenerator();
 
-/** The delivery rows of `n`, one per connector named. Throws on a malformed notification. */
-export function deliveryRows(
-  n: TicketNotification,
+/** Delivery rows of one event, one per connector named. */
+function rowsFor(
+  eventId: string,
+  orderingKey: string,
+  kind: string,
+  payload: string,
   connectorNames: readonly string[],
   now: Date,
 ): NotificationDeliveryTable[] {
-  const checked = validate<TicketNotification>(TicketNotificationSchema, n);
-  if (!checked.ok) throw new Error(`notification ${n.eventId} is malformed: ${checked.errors.join('; ')}`);
   const at = now.toISOString();
-  const payload = JSON.stringify(n);
   return [...new Set(connectorNames)].map((connector) => ({
     id: newId(),
-    event_id: n.eventId,
+    event_id: eventId,
     connector,
-    ordering_key: n.ticket.dedupKey,
-    kind: n.kind,
+    ordering_key: orderingKey,
+    kind,
     payload,
     status: 'pending' as const,
     attempts: 0,
@@ -104,6 +109,17 @@ export function deliveryRows(
     created_at: at,
     sent_at: null,
   }));
+}
+
+/** The delivery rows of `n`, one per connector named. Throws on a malformed notification. */
+export function deliveryRows(
+  n: TicketNotification,
+  connectorNames: readonly string[],
+  now: Date,
+): NotificationDeliveryTable[] {
+  const checked = validate<TicketNotification>(TicketNotificationSchema, n);
+  if (!checked.ok) throw new Error(`notification ${n.eventId} is malformed: ${checked.errors.join('; ')}`);
+  return rowsFor(n.eventId, n.ticket.dedupKey, n.kind, JSON.stringify(n), connectorNames, now);
 }
 
 /**
@@ -116,7 +132,25 @@ export async function enqueue(
   connectorNames: readonly string[],
   now: Date,
 ): Promise<number> {
-  const rows = deliveryRows(n, connectorNames, now);
+  return insertDeliveries(db, deliveryRows(n, connectorNames, now));
+}
+
+/** Records a tenant notice (low balance, report ready) like `enqueue` does a ticket notification. */
+export async function enqueueNotice(
+  db: Db,
+  n: TenantNotice,
+  connectorNames: readonly string[],
+  now: Date,
+): Promise<number> {
+  const checked = validate<TenantNotice>(TenantNoticeSchema, n);
+  if (!checked.ok) throw new Error(`notice ${n.eventId} is malformed: ${checked.errors.join('; ')}`);
+  return insertDeliveries(
+    db,
+    rowsFor(n.eventId, `notice:${n.tenant}`, n.kind, JSON.stringify(n), connectorNames, now),
+  );
+}
+
+async function insertDeliveries(db: Db, rows: NotificationDeliveryTable[]): Promise<number> {
   if (rows.length === 0) return 0;
   const r = await outbox(db)
     .insertInto(TABLE)

@@ -21,13 +21,14 @@ import {
   markSent,
   type NotificationDeliveryTable,
 } from './deliveries.js';
-import { type Connector, DeliveryError, type TicketNotification } from './types.js';
+import { type Connector, DeliveryError, type TenantNotice, type TicketNotification } from './types.js';
 
 export {
   connectorsMigration,
   type DeliveryStatus,
   deliveryRows,
   enqueue,
+  enqueueNotice,
   listDeliveries,
   type NotificationDeliveryTable,
   pruneDeliveries,
@@ -179,10 +180,14 @@ export class NotificationDispatcher {
       return 'failed';
     }
     try {
-      await connector.send(
-        JSON.parse(row.payload) as TicketNotification,
-        AbortSignal.timeout(this.sendTimeoutMs),
-      );
+      const payload = JSON.parse(row.payload) as TicketNotification | TenantNotice;
+      const signal = AbortSignal.timeout(this.sendTimeoutMs);
+      if ('ticket' in payload) await connector.send(payload, signal);
+      else if (connector.sendNotice) await connector.sendNotice(payload, signal);
+      else
+        throw new DeliveryError(`connector "${connector.name}" does not carry tenant notices`, {
+          retryable: false,
+        });
     } catch (err) {
       return this.recordFailure(row, claim, err);
     }

@@ -50,13 +50,60 @@ export const TicketNotificationSchema = Type.Object(
 );
 export type TicketNotification = Static<typeof TicketNotificationSchema>;
 
+/** What the collector tells about a tenant's contract rather than a ticket: a low balance, a report ready. */
+export const TENANT_NOTICE_KINDS = ['contract.low_balance', 'contract.exhausted', 'report.ready'] as const;
+export type TenantNoticeKind = (typeof TENANT_NOTICE_KINDS)[number];
+
+export const TenantNoticeSchema = Type.Object(
+  {
+    eventId: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'unique per event: receivers dedupe on it',
+    }),
+    kind: Type.Union(
+      TENANT_NOTICE_KINDS.map((k) => Type.Literal(k)),
+      { description: TENANT_NOTICE_KINDS.join(' | ') },
+    ),
+    at: Type.String({ format: 'date-time' }),
+    tenant: Text(200),
+    subject: Type.String({ minLength: 1, maxLength: 500 }),
+    text: Type.String({ maxLength: 20_000 }),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    attachments: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            filename: Text(200),
+            contentType: Text(200),
+            base64: Type.String({ description: 'the file, base64' }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 5 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TenantNotice = Static<typeof TenantNoticeSchema>;
+
 /** Sends one notification to one external system; throws a DeliveryError when it was not accepted. */
 export interface Connector {
   /** Unique among the configured connectors: deliveries are recorded per (event, connector name). */
   readonly name: string;
+  /** When set, the connector belongs to this tenant (a client's own receiver): it gets only that tenant's events. */
+  readonly tenant?: string | undefined;
   send(n: TicketNotification, signal: AbortSignal): Promise<void>;
   /** Releases what the connector holds open (an SMTP transport), at shutdown. */
   close?(): void;
+  /** Connectors that can carry tenant notices (a webhook can; PagerDuty, made for incidents, does not). */
+  sendNotice?(n: TenantNotice, signal: AbortSignal): Promise<void>;
+}
+
+/** Whether a connector may receive an event of `tenant`: the provider's connectors get all, a client's its own. */
+export function reachesTenant(c: Pick<Connector, 'tenant'>, tenant: string): boolean {
+  return c.tenant === undefined || c.tenant === tenant;
 }
 
 /** Why a send failed, and whether sending the same notification again later may succeed. */

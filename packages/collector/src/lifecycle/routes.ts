@@ -4,16 +4,13 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { scopeOf, tenantFilter } from '../api/auth.js';
 import { ApiError } from '../api/errors.js';
-import { TicketSchema, ticketView } from '../api/tickets.js';
 import { assertTimeZone } from '../sla/wall-clock.js';
 import type { Db } from '../store/open.js';
 import type { TenantTable, TicketTable } from '../store/schema.js';
 import { addTenant, getTenant } from '../store/tenants.js';
 import type { DueTimes } from '../tickets/apply.js';
 import type { Notifier } from '../tickets/notifier.js';
-import { PRIORITIES } from '../tickets/priority.js';
 import { decommissionHost } from './hosts.js';
-import { openRequest } from './requests.js';
 import { archiveTenant, displayTimeZone, LOCALES, updateTenant } from './tenants.js';
 
 const LocaleSchema = Type.Union(
@@ -93,24 +90,6 @@ const MeSchema = Type.Object({
 });
 const MeBody = Type.Object(
   { locale: Type.Union([LocaleSchema, Type.Null()]) },
-  { additionalProperties: false },
-);
-
-const RequestBody = Type.Object(
-  {
-    tenant: Type.Optional(Type.String({ description: 'required with a provider key for every tenant' })),
-    title: Type.String({ minLength: 1, maxLength: 300 }),
-    text: Type.String({ minLength: 1, maxLength: 5000 }),
-    application: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    environment: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-    host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
-    priority: Type.Optional(
-      Type.Union(
-        PRIORITIES.map((p) => Type.Literal(p)),
-        { default: 'P3' },
-      ),
-    ),
-  },
   { additionalProperties: false },
 );
 
@@ -279,47 +258,6 @@ export function lifecycleRoutes(app: FastifyInstance, deps: LifecycleDeps): void
       const { keyId } = scopeOf(req);
       await db.updateTable('api_keys').set({ locale: req.body.locale }).where('id', '=', keyId).execute();
       return me(db, keyId);
-    },
-  );
-
-  app.post<{ Body: Static<typeof RequestBody> }>(
-    '/api/requests',
-    {
-      schema: {
-        tags,
-        summary: 'Open a request (a client key may): a ticket of kind `request` under the contract',
-        body: RequestBody,
-        response: { 201: TicketSchema },
-      },
-    },
-    async (req, reply) => {
-      const scope = scopeOf(req);
-      const b = req.body;
-      const tenantId = tenantFilter(scope, b.tenant);
-      if (tenantId === null)
-        throw new ApiError(400, 'tenant_required', 'tenant: required with a provider key');
-      const tenant = await getTenant(db, tenantId);
-      if (!tenant || tenant.archived_at) throw new ApiError(404, 'tenant_not_found', `no tenant ${tenantId}`);
-      const ticket = await db.transaction().execute(async (trx) => {
-        const opened = await openRequest(
-          trx,
-          {
-            tenantId,
-            title: b.title,
-            text: b.text,
-            application: b.application,
-            environment: b.environment,
-            host: b.host,
-            priority: b.priority ?? 'P3',
-          },
-          scope.actor,
-          deps,
-        );
-        await deps.notifier.notify(trx, opened, 'opened', { request: true, by: scope.actor });
-        return opened;
-      });
-      deps.onTicket?.(ticket, 'opened');
-      return reply.code(201).send(ticketView(ticket));
     },
   );
 }

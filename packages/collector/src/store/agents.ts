@@ -70,3 +70,15 @@ export async function listCheckStates(db: Db, tenantId: string | null): Promise<
   if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
   return q.execute();
 }
+
+/** The applications a tenant's agents belong to, by name. */
+export async function listApplications(db: Db, tenantId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('agents')
+    .select('application')
+    .distinct()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('application')
+    .execute();
+  return rows.map((r) => r.application);
+}

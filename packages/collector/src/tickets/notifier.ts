@@ -1,8 +1,8 @@
-// Turns ticket changes into notifications recorded in the durable outbox for every configured connector (the
-// dispatcher in connectors/ sends them): inside the caller's transaction (`notify`), or as rows for the
-// ingest hot path to write with its group (`deliveries`).
+// Turns ticket changes into notifications recorded in the durable outbox for every configured connector that
+// may receive them (the dispatcher in connectors/ sends them): inside the caller's transaction (`notify`), or
+// as rows for the ingest hot path to write with its group (`deliveries`).
 import { deliveryRows, enqueue, type NotificationDeliveryTable } from '../connectors/outbox.js';
-import type { TicketNotification } from '../connectors/types.js';
+import { reachesTenant, type TicketNotification } from '../connectors/types.js';
 import type { Db } from '../store/open.js';
 import type { TicketTable } from '../store/schema.js';
 
@@ -25,11 +25,18 @@ export interface Notifier {
 
 export const SILENT_NOTIFIER: Notifier = { notify: async () => undefined, deliveries: () => [] };
 
+/** Connectors by name, with the tenant a client's own connector is limited to. */
+export type ConnectorTargets = ReadonlyArray<string | { name: string; tenant?: string | undefined }>;
+
 export function outboxNotifier(
-  connectorNames: readonly string[],
+  connectors: ConnectorTargets,
   deps: { newId: () => string; now: () => Date },
 ): Notifier {
-  if (connectorNames.length === 0) return SILENT_NOTIFIER;
+  if (connectors.length === 0) return SILENT_NOTIFIER;
+  const targets = connectors.map((c) => (typeof c === 'string' ? { name: c } : c));
+  /** A client's own connector gets its tenant's events only; the provider's get all. */
+  const namesFor = (t: TicketTable) =>
+    targets.filter((c) => reachesTenant(c, t.tenant_id)).map((c) => c.name);
   const notification = (
     t: TicketTable,
     kind: NotificationKind,
@@ -55,10 +62,12 @@ export function outboxNotifier(
   });
   return {
     async notify(db, t, kind, details) {
-      await enqueue(db, notification(t, kind, details), connectorNames, deps.now());
+      const names = namesFor(t);
+      if (names.length > 0) await enqueue(db, notification(t, kind, details), names, deps.now());
     },
     deliveries(t, kind, details) {
-      return deliveryRows(notification(t, kind, details), connectorNames, deps.now());
+      const names = namesFor(t);
+      return names.length > 0 ? deliveryRows(notification(t, kind, details), names, deps.now()) : [];
     },
   };
 }

@@ -551,7 +551,7 @@ export function openRequest(): void {
               body: {
                 ...(state.me?.tenant ? {} : { tenant: value('rq-tenant') }),
                 title: value('rq-title'),
-                text: value('rq-text'),
+                description: value('rq-text'),
                 ...(value('rq-application') ? { application: value('rq-application') } : {}),
                 priority: value('rq-priority'),
               },

@@ -296,8 +296,38 @@ function actions(ticket: Full, _status: HTMLElement, active: boolean): Child {
         ),
       );
   }
-  box.append(comment);
+  box.append(worklog(ticket, box), comment);
   return box;
+}
+
+/** Time spent on the ticket (régie): minutes and the work done, counted in the contract's time sheet. */
+function worklog(ticket: Full, box: HTMLElement): HTMLElement {
+  return h(
+    'form',
+    {
+      class: 'action',
+      id: 'form-worklog',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const minutes = Number(($('worklog-minutes') as HTMLInputElement).value);
+        const description = ($('worklog-work') as HTMLInputElement).value.trim();
+        if (!Number.isInteger(minutes) || minutes < 1) {
+          $('worklog-minutes').focus();
+          return;
+        }
+        if (!description) {
+          $('worklog-work').focus();
+          return;
+        }
+        void run(ticket, 'worklogs', { minutes, description }, t('logTime'), box);
+      },
+    },
+    h('label', { for: 'worklog-minutes' }, t('worklogMinutes')),
+    h('input', { id: 'worklog-minutes', type: 'number', min: 1, max: 1440, step: 1 }),
+    h('label', { for: 'worklog-work' }, t('worklogWork')),
+    h('input', { id: 'worklog-work', type: 'text', maxlength: 5000 }),
+    h('button', { type: 'submit' }, t('logTime')),
+  );
 }
 
 /** A key pressed in the open ticket dialog (not while typing): runs or focuses the action. */

@@ -18,6 +18,13 @@ export const WebhookConfigSchema = Type.Object(
       }),
     ),
     timeout: Type.Optional(TimeoutSchema),
+    tenant: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: "a client's own receiver: it gets only this tenant's tickets, notices and reports",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

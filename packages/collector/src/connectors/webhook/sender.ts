@@ -1,12 +1,13 @@
 // Sends a notification to a webhook: the notification itself as the JSON body, signed, with its event id.
 import { timeoutMs } from '../config.js';
 import { postJson } from '../http.js';
-import type { Connector, TicketNotification } from '../types.js';
+import type { Connector, TenantNotice, TicketNotification } from '../types.js';
 import type { WebhookConfig } from './config.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature.js';
 
 export class WebhookConnector implements Connector {
   readonly name: string;
+  readonly tenant: string | undefined;
   private readonly timeoutMs: number;
   private readonly extraHeaders: Record<string, string>;
 
@@ -16,6 +17,7 @@ export class WebhookConnector implements Connector {
     private readonly now: () => Date,
   ) {
     this.name = config.name;
+    this.tenant = config.tenant;
     this.timeoutMs = timeoutMs(config.timeout);
     // Header names are case-insensitive: lower-case them so the X-Vigie-* headers below always win.
     this.extraHeaders = Object.fromEntries(
@@ -24,6 +26,15 @@ export class WebhookConnector implements Connector {
   }
 
   async send(n: TicketNotification, signal: AbortSignal): Promise<void> {
+    await this.post(n, signal);
+  }
+
+  /** A tenant notice goes the same way: its JSON as the body, signed, with its event id. */
+  async sendNotice(n: TenantNotice, signal: AbortSignal): Promise<void> {
+    await this.post(n, signal);
+  }
+
+  private async post(n: TicketNotification | TenantNotice, signal: AbortSignal): Promise<void> {
     const body = JSON.stringify(n);
     await postJson({
       receiver: `webhook "${this.name}"`,

@@ -30,6 +30,7 @@ import { parityDecisionRoutes } from './drift/decision-routes.js';
 import { registerDriftRoutes } from './drift/routes.js';
 import { DriftSync, parityPoints } from './drift/service.js';
 import { ForecastEvaluator, type ForecastRun } from './forecast/evaluator.js';
+import { forecastRiskProvider } from './forecast/report.js';
 import { forecastRoutes } from './forecast/routes.js';
 import { type ForecastTicketEffect, supersedeByThreshold } from './forecast/tickets.js';
 import { createIngest } from './ingest/create.js';
@@ -40,7 +41,7 @@ import { lifecycleRoutes } from './lifecycle/routes.js';
 import { MaintenanceBook } from './maintenance/book.js';
 import { maintenanceAwareNotifier } from './maintenance/notifier.js';
 import { maintenanceRoutes } from './maintenance/routes.js';
-import { NO_RISKS, type RiskProvider } from './reports/compute.js';
+import type { RiskProvider } from './reports/compute.js';
 import { reportRoutes } from './reports/routes.js';
 import { ReportService } from './reports/service.js';
 import { collectorMigrations } from './schema-migrations.js';
@@ -228,7 +229,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     newId,
     history,
     contracts,
-    risks: deps.risksAhead ?? NO_RISKS,
+    risks: deps.risksAhead ?? forecastRiskProvider(db),
     notices,
     chromium: config.reports.chromium,
     log: log.child({ component: 'reports' }),

@@ -1,6 +1,7 @@
 // "Risks ahead" for a tenant's periodic report: the forecasts standing at the last evaluation, and the
 // forecast tickets of the period with what became of each (still open, the trend receded, superseded by the
 // threshold ticket, resolved or closed by someone).
+import type { Risk, RiskProvider } from '../reports/compute.js';
 import type { Db } from '../store/open.js';
 import { CLOSED_STATUSES, ticketTimeline } from '../store/tickets.js';
 import { listForecasts } from './store.js';
@@ -95,4 +96,49 @@ export async function forecastsForTenant(
     });
   }
   return { tenant, from: from.toISOString(), to: to.toISOString(), standing, tickets };
+}
+
+const DAY_S = 86_400;
+
+/**
+ * The "risks ahead" of a client report, from the forecasts: each standing forecast (the sooner the crossing,
+ * the more severe), then each forecast ticket of the period with what became of it.
+ */
+export function forecastRiskProvider(db: Db): RiskProvider {
+  return async (tenant, period) => {
+    const r = await forecastsForTenant(db, tenant, period.from, period.to);
+    const risks: Risk[] = [];
+    for (const f of r.standing) {
+      const what = `${f.metric} on ${f.host}`;
+      const when = f.predictedAt
+        ? `reaches ${f.limit} around ${f.predictedAt}`
+        : `grows by ${f.growthPercent ?? '?'} %`;
+      const quality = f.fit
+        ? `; fit over ${Math.round(f.fit.windowSeconds / 3600)} h, quality ${f.fit.quality.toFixed(2)}`
+        : '';
+      risks.push({
+        title: `${what}: ${when}`,
+        detail: `${f.verdict}${quality}${f.ticketId ? `; ticket ${f.ticketId}` : ''}`,
+        severity:
+          f.seconds !== null && f.seconds < DAY_S
+            ? 'critical'
+            : f.seconds !== null && f.seconds < 7 * DAY_S
+              ? 'warning'
+              : 'info',
+      });
+    }
+    for (const t of r.tickets) {
+      risks.push({
+        title: t.title,
+        detail: `${t.outcome}; opened ${t.openedAt}${t.lastPredictedAt ? `; last predicted ${t.lastPredictedAt}` : ''}`,
+        severity:
+          t.outcome === 'open'
+            ? t.priority === 'P1' || t.priority === 'P2'
+              ? 'critical'
+              : 'warning'
+            : 'info',
+      });
+    }
+    return risks;
+  };
 }

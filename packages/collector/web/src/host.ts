@@ -99,7 +99,7 @@ export async function loadHost(): Promise<void> {
   const p = period();
   const tenantQ = { tenant: target.tenant };
   const host = encodeURIComponent(target.host);
-  const [agents, series, thresholds, windows, chartsModule] = await Promise.all([
+  const [agents, series, thresholds, windows, forecasts, chartsModule] = await Promise.all([
     api<Agent[]>(`/api/agents${q({ ...tenantQ, decommissioned: 'true' })}`).catch((err: Error) => err),
     api<Point[]>(
       `/api/hosts/${host}/series${q({ ...tenantQ, since: new Date(p.fromMs).toISOString(), until: new Date(p.toMs).toISOString(), maxPoints: '400' })}`,
@@ -108,8 +108,21 @@ export async function loadHost(): Promise<void> {
     api<Window[]>(
       `/api/maintenance${q({ ...tenantQ, host: target.host, from: new Date().toISOString() })}`,
     ).catch(() => [] as Window[]),
+    api<ForecastLine[]>(`/api/hosts/${host}/forecasts${q(tenantQ)}`).catch(() => [] as ForecastLine[]),
     import('./charts'),
   ]);
+  // The forecast of a series, drawn over its chart up to its predicted crossing (or half a period beyond).
+  chartsModule.overlays.splice(0, chartsModule.overlays.length, (g) =>
+    forecasts
+      .filter((f) => f.forecast.check === g.check && f.forecast.series === g.field && f.line.length === 2)
+      .map((f) => ({
+        label: f.crossing
+          ? t('forecastUntil', { when: dateTime(f.crossing.time, zoneOf(target.tenant)) })
+          : t('forecastLine'),
+        points: clip(f.line, p.toMs + (p.toMs - p.fromMs) / 2),
+        dash: [6, 4],
+      })),
+  );
   if (state.hostOpen !== target) return;
   const agent = Array.isArray(agents) ? agents.find((a) => a.host === target.host) : undefined;
   const body = $('host-body');
@@ -150,6 +163,30 @@ export async function loadHost(): Promise<void> {
       ? h('p', { class: 'muted' }, t('noCharts', { reason: series.message }))
       : chartsModule.renderCharts(groups, thresholds, { ...p, zone }),
   );
+}
+
+/** What GET /api/hosts/:host/forecasts answers: a fitted line (two points) and its predicted crossing. */
+interface ForecastLine {
+  forecast: { check: string; series: string; instance: string | null };
+  line: Array<{ time: string; value: number }>;
+  crossing: { time: string; value: number } | null;
+}
+
+/** The line's two points in ms, the second moved back to `untilMs` (on the line) when it lies beyond it. */
+function clip(line: ForecastLine['line'], untilMs: number): Array<[number, number]> {
+  const [a, b] = line as [ForecastLine['line'][0], ForecastLine['line'][0]];
+  const ta = Date.parse(a.time);
+  const tb = Date.parse(b.time);
+  if (tb <= untilMs || tb === ta)
+    return [
+      [ta, a.value],
+      [tb, b.value],
+    ];
+  const v = a.value + ((b.value - a.value) * (untilMs - ta)) / (tb - ta);
+  return [
+    [ta, a.value],
+    [untilMs, v],
+  ];
 }
 
 function maintenanceBlock(agent: Agent, windows: Window[], zone: string): Child {

@@ -355,6 +355,8 @@ export const EN = {
   worklogMinutes: 'Time spent (minutes)',
   worklogWork: 'Work done',
   logTime: 'Log time',
+  forecastLine: 'forecast',
+  forecastUntil: 'forecast: crossing {when}',
   detail_minutes: 'minutes',
   detail_description: 'work',
   detail_reason: 'reason',

@@ -349,6 +349,8 @@ export const FR: Record<MessageKey, string> = {
   worklogMinutes: 'Temps passé (minutes)',
   worklogWork: 'Travail effectué',
   logTime: 'Saisir le temps',
+  forecastLine: 'prévision',
+  forecastUntil: 'prévision : franchissement {when}',
   detail_minutes: 'minutes',
   detail_description: 'travail',
   detail_reason: 'motif',

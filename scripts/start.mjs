@@ -41,10 +41,17 @@ function start(name, args) {
   children.push(child);
   child.on('exit', (code, signal) => {
     if (stopping) return;
-    console.error(`${name} exited (${signal ?? code}); see ${resolve(dataDir, `${name}.log`)}`);
+    console.error(`${name} exited (${signal ?? code}): ${lastLine(resolve(dataDir, `${name}.log`))}`);
+    console.error(`see ${resolve(dataDir, `${name}.log`)}`);
     shutdown(1);
   });
   return child;
+}
+
+/** The last line a child wrote to its log (a CLI that fails says why on one line). */
+function lastLine(file) {
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  return lines.at(-1) ?? '';
 }
 
 let stopping = false;
@@ -60,22 +67,35 @@ function shutdown(code) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
-start('collector', [collectorCli, 'serve', '--data-dir', dataDir, '--port', String(port)]);
+const collector = start('collector', [collectorCli, 'serve', '--data-dir', dataDir, '--port', String(port)]);
 const base = `http://127.0.0.1:${port}`;
 const deadline = Date.now() + 30_000;
+// Ready when the collector just started answers: another program on the same port would answer too, so the
+// process id in /healthz must be our child's.
 for (;;) {
+  if (stopping) await new Promise(() => {}); // the collector exited: shutdown() ends the process
+  let health;
   try {
     const r = await fetch(`${base}/healthz`);
-    if (r.ok) break;
+    health = r.ok ? await r.json() : undefined;
   } catch {
     // not listening yet: keep polling until the deadline
+  }
+  if (health && health.pid === collector.pid) break;
+  if (health) {
+    console.error(
+      `${base} answers, but not the collector just started (pid ${collector.pid}): another collector or program ` +
+        `holds port ${port}. Stop it, or choose another port with VIGIE_PORT.`,
+    );
+    shutdown(1);
+    await new Promise(() => {});
   }
   if (Date.now() > deadline) {
     console.error(
       `collector did not answer ${base}/healthz within 30 s; see ${resolve(dataDir, 'collector.log')}`,
     );
     shutdown(1);
-    break;
+    await new Promise(() => {});
   }
   await new Promise((r) => setTimeout(r, 200));
 }

@@ -200,10 +200,10 @@ describe('ingest gateway under bad input', () => {
 
     const invalid = await rawSession(url, await freshToken(), [
       hello('raw-2'),
-      JSON.stringify({ v: 1, type: 'results', batchId: 'b', results: [{ ...result(), status: 'on fire' }] }),
+      JSON.stringify({ v: 1, type: 'results', batchId: 'b', results: {} }),
     ]);
     expect(invalid.code).toBe(4002);
-    expect(invalid.frames.at(-1)?.message).toContain('/results/0/status');
+    expect(invalid.frames.at(-1)?.message).toContain('/results');
     await goodAgentStillDelivers();
   });
 
@@ -266,14 +266,15 @@ describe('ingest gateway under bad input', () => {
   });
 });
 
-describe('a metrics store that refuses writes', () => {
+describe('a metrics store that is unavailable', () => {
   let influx: Server;
   let refuse = true;
   let lines: string[] = [];
   let port = 0;
 
   beforeAll(async () => {
-    // A real HTTP server speaking the InfluxDB 1.x /write contract: refuses with 400 until told otherwise.
+    // A real HTTP server speaking the InfluxDB 1.x /write contract: unavailable (503, as a proxy in front of a
+    // restarting InfluxDB answers) until told otherwise. A 400 would mean bad data: see bad-input.test.ts.
     influx = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => {
@@ -281,8 +282,8 @@ describe('a metrics store that refuses writes', () => {
       });
       req.on('end', () => {
         if (refuse) {
-          res.writeHead(400, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'partial write: field type conflict' }));
+          res.writeHead(503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'service unavailable' }));
           return;
         }
         lines.push(...body.split('\n').filter(Boolean));

@@ -33,22 +33,31 @@ function loadConfig(path: string | undefined): AgentConfig {
   return chosen ? loadConfigFile(chosen) : parseConfig(DEFAULT_CONFIG_YAML, '<embedded default>');
 }
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  once: { type: 'boolean' },
+  json: { type: 'boolean' },
+  check: { type: 'string' },
+  token: { type: 'string' },
+  url: { type: 'string' },
+  out: { type: 'string' },
+  ca: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A mistake on the command line: one line and exit code 2, never a stack trace. */
+class UsageError extends Error {}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      once: { type: 'boolean' },
-      json: { type: 'boolean' },
-      check: { type: 'string' },
-      token: { type: 'string' },
-      url: { type: 'string' },
-      out: { type: 'string' },
-      ca: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split(/\.( |$)/)[0]} (see vigie-agent --help)`);
+  }
+  const { values, positionals } = parsed;
   const command = positionals[0];
   if (values.help || !command) {
     process.stdout.write(USAGE);
@@ -119,8 +128,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write(`unknown command "${command}"\n${USAGE}`);
-      return 2;
+      throw new UsageError(`unknown command "${command}" (see vigie-agent --help)`);
   }
 }
 
@@ -144,17 +152,23 @@ async function runOnce(config: AgentConfig, only: string | undefined, json: bool
   return 0;
 }
 
+/** One line on stderr, then exit at once: nothing left running may keep a failed CLI alive. */
+function fail(message: string, code: number): void {
+  process.stderr.write(`${message}\n`, () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 78; // EX_CONFIG
-    } else {
-      process.stderr.write(`vigie-agent: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
-    }
+    if (err instanceof ConfigError) return fail(err.message, 78); // EX_CONFIG
+    if (err instanceof UsageError) return fail(`vigie-agent: ${err.message}`, 2);
+    // Anything else (the collector unreachable at enroll, a file that cannot be read...): its message only,
+    // the stack when asked for.
+    const e = err as Error;
+    const detail =
+      process.env.VIGIE_DEBUG === '1' ? (e.stack ?? String(err)) : String(e.message ?? err).split('\n')[0];
+    fail(`vigie-agent: ${detail}`, 1);
   },
 );

@@ -10,11 +10,12 @@ import type { Logger } from 'pino';
 import { agentRoutes } from './api/agents.js';
 import { requireApiKey } from './api/auth.js';
 import { credentialRoutes, enrollRoute } from './api/credentials.js';
-import { ApiError } from './api/errors.js';
+import { deadLetterRoutes } from './api/dead-letters.js';
 import { seriesRoutes } from './api/series.js';
 import { tenantRoutes } from './api/tenants.js';
 import { thresholdRoutes } from './api/thresholds.js';
 import { ticketRoutes } from './api/tickets.js';
+import { hardenApi, sendError } from './api/validation.js';
 import { AuditQueue, auditRequests } from './audit/hook.js';
 import { auditRoutes } from './audit/routes.js';
 import { LocalCluster } from './cluster/local.js';
@@ -28,7 +29,7 @@ import { outboxNoticeSender } from './contracts/notices.js';
 import { contractRoutes } from './contracts/routes.js';
 import { parityDecisionRoutes } from './drift/decision-routes.js';
 import { registerDriftRoutes } from './drift/routes.js';
-import { DriftSync, parityPoints } from './drift/service.js';
+import { DriftSync, parityPoints, type SnapshotOutcome } from './drift/service.js';
 import { ForecastEvaluator, type ForecastRun } from './forecast/evaluator.js';
 import { forecastRiskProvider } from './forecast/report.js';
 import { forecastRoutes } from './forecast/routes.js';
@@ -47,7 +48,7 @@ import { ReportService } from './reports/service.js';
 import { collectorMigrations } from './schema-migrations.js';
 import { createSink } from './sinks/create.js';
 import { openHistory } from './sinks/history.js';
-import { SpoolingSink } from './sinks/spool/sink.js';
+import { QUEUED_BEHIND, SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
 import { type Db, openStore, type Store } from './store/open.js';
 import { pruneSeenResults } from './store/results.js';
@@ -93,7 +94,14 @@ function createHttpServer(config: CollectorConfig, log: Logger): FastifyInstance
   // Request lines at info would drown the ingest logs; errors still come through.
   const loggerInstance = log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger;
   // forceCloseConnections: an idle keep-alive or half-opened client connection must not hold up shutdown.
-  if (!config.tls) return Fastify({ loggerInstance, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  // frameworkErrors: a bad URL or an over-long path parameter is answered in the API's error shape too.
+  if (!config.tls)
+    return Fastify({
+      loggerInstance,
+      bodyLimit: 1024 * 1024,
+      forceCloseConnections: true,
+      frameworkErrors: sendError,
+    });
   const https = {
     cert: config.tls.cert,
     key: config.tls.key,
@@ -108,6 +116,7 @@ function createHttpServer(config: CollectorConfig, log: Logger): FastifyInstance
     bodyLimit: 1024 * 1024,
     https,
     forceCloseConnections: true,
+    frameworkErrors: sendError,
   }) as unknown as FastifyInstance;
 }
 
@@ -164,12 +173,22 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     onSpoolEvent: (e) => {
       if (e.kind === 'spooled') {
         telemetry.spooledPoints({}, e.points);
-        if (e.reason !== 'earlier points are still spooled')
+        if (e.reason !== QUEUED_BEHIND) {
+          telemetry.sinkFailures();
           sinkLog.warn({ reason: e.reason }, 'metrics sink failing; spooling');
+        }
       } else if (e.kind === 'drained') telemetry.drainedPoints({}, e.points);
-      else if (e.kind === 'retry')
+      else if (e.kind === 'retry') {
+        telemetry.sinkFailures();
         sinkLog.warn({ reason: e.reason, retryInMs: e.inMs }, 'metrics sink still failing');
-      else
+      } else if (e.kind === 'dead-lettered') {
+        telemetry.sinkFailures();
+        telemetry.deadLetters({}, e.points);
+        sinkLog.error(
+          { points: e.points, reason: e.reason },
+          'metrics store refused points; kept as dead letters (GET /api/sink/dead-letters)',
+        );
+      } else
         sinkLog.error({ bytes: e.bytes }, 'metrics spool full: batches are refused until the sink recovers');
     },
   });
@@ -307,6 +326,20 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     log: forecastLog,
     onTicket: onForecastTicket,
   });
+  /** After a drift sync: parity figures for Grafana, and ticket events for the dashboards and the live page. */
+  const publishDrift = async (o: SnapshotOutcome): Promise<void> => {
+    // Figures are best effort: a sink failure must not fail the ticket work already committed.
+    if (o.report) {
+      await sink
+        .write(parityPoints(o.report))
+        .catch((err: Error) => sinkLog.error({ err: err.message }, 'parity figures not written'));
+    }
+    for (const t of o.tickets) {
+      if (t.effect && 'ticket' in t.effect) {
+        ticketEvent(t.effect.ticket, t.effect.kind === 'resolved' ? 'resolved' : 'opened');
+      }
+    }
+  };
   const gateway = new IngestGateway(
     {
       path: '/ingest',
@@ -330,14 +363,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       onSnapshotStored: (s) => {
         drift
           .snapshotStored({ tenantId: s.tenantId, host: s.host, application: s.application })
-          .then(async (o) => {
-            if (o.report) await sink.write(parityPoints(o.report));
-            for (const t of o.tickets) {
-              if (t.effect && 'ticket' in t.effect) {
-                ticketEvent(t.effect.ticket, t.effect.kind === 'resolved' ? 'resolved' : 'opened');
-              }
-            }
-          })
+          .then(publishDrift)
           .catch((err: Error) => log.error({ err: err.message, host: s.host }, 'drift sync failed'));
       },
       onAgent: (tenant, host) => cluster.publish({ type: 'agent', tenant, host }),
@@ -370,25 +396,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
 
   const app = createHttpServer(config, log);
   const auditQueue = new AuditQueue();
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof ApiError)
-      return reply.code(err.statusCode).send({ error: err.code, message: err.message });
-    const e = err as Error & { validation?: unknown; statusCode?: number; code?: string };
-    if (e.validation) return reply.code(400).send({ error: 'bad_request', message: e.message });
-    if (e.statusCode && e.statusCode < 500)
-      return reply.code(e.statusCode).send({ error: e.code ?? 'bad_request', message: e.message });
-    // The live feed takes its API key in the query string: never log it.
-    req.log.error(
-      { err: e.message, url: req.url.replace(/([?&]key=)[^&]*/g, '$1[redacted]') },
-      'request failed',
-    );
-    return reply
-      .code(500)
-      .send({ error: 'internal_error', message: 'the collector could not answer; see its log' });
-  });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url}` }),
-  );
+  hardenApi(app);
 
   // The OpenAPI document is generated from the schema every route declares.
   await app.register(swagger, {
@@ -410,12 +418,14 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       return reply.code(503).send({ status: 'unavailable', store: (err as Error).message });
     }
     const c = cluster.status();
+    // The process id lets a launcher (the quick start) tell its own collector from another on the same port.
     return {
       status: 'ok',
       store: store.dialect,
       metrics: sink.name,
       agentsConnected: gateway.connectedCount(),
       cluster: { instance: c.instance, mode: c.mode, leader: c.leader, hostsOwned: c.hostsOwned },
+      pid: process.pid,
     };
   });
   app.get('/metrics', async (_req, reply) => {
@@ -457,7 +467,11 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     });
     maintenanceRoutes(api, { db, now, newId, book: maintenanceBook });
     thresholdRoutes(api, { db, rules: () => config.rules });
-    registerDriftRoutes(api, { db, now });
+    registerDriftRoutes(api, {
+      db,
+      now,
+      onIgnoreChanged: (tenant, application) => drift.ignoreChanged(tenant, application).then(publishDrift),
+    });
     parityDecisionRoutes(api, { db, now });
     seriesRoutes(api, { sink, now });
     await api.register(forecastRoutes, { db, now, rules: () => config.forecasts.rules });
@@ -473,6 +487,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     });
     await auditRoutes(api, { db, queue: auditQueue });
     await reportRoutes(api, { db, reports });
+    deadLetterRoutes(api, { sink });
   });
 
   app.server.on('upgrade', (req, socket, head) => {

@@ -4,7 +4,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createIdGenerator, parseDuration } from '@vigie/shared';
 import pino from 'pino';
-import { buildCollector } from './app.js';
 import { type CollectorConfig, CollectorConfigError, loadCollectorConfig } from './config/load.js';
 import { ArchiveError } from './reversibility/archive.js';
 import { TenantCommandError, tenantCommand } from './reversibility/cli.js';
@@ -17,9 +16,9 @@ import {
   findApiKey,
   revokeAgentToken,
 } from './store/credentials.js';
-import { createEnrollment } from './store/enrollments.js';
+import { createEnrollment, enrollmentTtlProblem } from './store/enrollments.js';
 import { openStore } from './store/open.js';
-import { addTenant, getTenant, listTenants } from './store/tenants.js';
+import { addTenant, getTenant, listTenants, TenantError } from './store/tenants.js';
 
 const USAGE = `usage: vigie-collector <command> [options]
 
@@ -41,45 +40,49 @@ commands:
 
 options:
   --config FILE   collector config (YAML); default: embedded defaults
-  --data-dir DIR  where the embedded stores live (default ./.vigie)
-  --host H --port N   listen address for serve (default 127.0.0.1:8470)
+  --data-dir DIR  where the embedded stores live (default: the config's; without --config, $VIGIE_DATA_DIR
+                  or ./.vigie)
+  --host H --port N   listen address for serve (default: the config's; without --config, 127.0.0.1 and
+                  $VIGIE_PORT or 8470)
 `;
 
 const newId = createIdGenerator();
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'data-dir': { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  tenant: { type: 'string' },
+  name: { type: 'string' },
+  out: { type: 'string' },
+  ttl: { type: 'string' },
+  role: { type: 'string' },
+  yes: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      'data-dir': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      tenant: { type: 'string' },
-      name: { type: 'string' },
-      out: { type: 'string' },
-      ttl: { type: 'string' },
-      role: { type: 'string' },
-      yes: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
   const overrides: Record<string, unknown> = {};
-  if (values['data-dir']) overrides.dataDir = values['data-dir'];
+  // Without a config file the environment stands in for it, as for the quick start: $VIGIE_DATA_DIR and
+  // $VIGIE_PORT. With one, the file decides (and the flags over it): a stray variable cannot move its data.
+  const env = values.config === undefined ? process.env : {};
+  const dataDir = values['data-dir'] ?? env.VIGIE_DATA_DIR;
+  if (dataDir) overrides.dataDir = dataDir;
   const config = loadCollectorConfig(values.config, overrides);
   if (command === 'serve') {
-    if (values.host || values.port) {
-      config.listen = {
-        host: values.host ?? config.listen.host,
-        port: values.port ? Number(values.port) : config.listen.port,
-      };
-    }
+    if (positionals.length > 1) throw new UsageError(`serve takes no argument (got "${positionals[1]}")`);
+    const port = values.port ?? env.VIGIE_PORT;
+    config.listen = {
+      host: values.host ?? config.listen.host,
+      port: port === undefined ? config.listen.port : parsePort(port),
+    };
     return serve(config);
   }
   if (command === 'tenant') {
@@ -109,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'tokens create': {
         const tenant = await requireTenant(db, values.tenant);
+        if (values.host !== undefined) checkHost(values.host);
         const t = await createAgentToken(db, { id: newId(), tenantId: tenant, host: values.host, now });
         process.stdout.write(
           `token id: ${t.id}\ntoken:    ${t.token}\n(store it now: only its hash is kept)\n`,
@@ -136,6 +140,9 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'enrollments create': {
         const tenant = await requireTenant(db, values.tenant);
+        if (values.host !== undefined) checkHost(values.host);
+        const ttlProblem = values.ttl === undefined ? undefined : enrollmentTtlProblem(values.ttl);
+        if (ttlProblem) throw new UsageError(`--ttl: ${ttlProblem}`);
         const ttlMs = values.ttl ? parseDuration(values.ttl) : config.enrollmentTtlMs;
         const e = await createEnrollment(db, {
           id: newId(),
@@ -162,6 +169,28 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+/** The command line, or a UsageError naming the unknown or malformed option (never a stack trace). */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split(/\.( |$)/)[0]} (see vigie-collector --help)`);
+  }
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535)
+    throw new UsageError(`--port: "${text}" is not a port (0 to 65535)`);
+  return port;
+}
+
+const HOST_NAME = /^[A-Za-z0-9_.-]{1,253}$/;
+function checkHost(host: string): void {
+  if (!HOST_NAME.test(host))
+    throw new UsageError(`--host: "${host}" is not a host name (letters, digits, _ . and -, at most 253)`);
+}
+
 async function requireTenant(db: Parameters<typeof getTenant>[0], id: string | undefined): Promise<string> {
   if (!id) throw new UsageError('--tenant ID is required');
   if (!(await getTenant(db, id)))
@@ -184,7 +213,14 @@ async function bootstrap(
 ): Promise<number> {
   if (!out) throw new UsageError('bootstrap needs --out FILE');
   if (existsSync(out)) {
-    const prev = JSON.parse(readFileSync(out, 'utf8')) as BootstrapFile;
+    let prev: BootstrapFile;
+    try {
+      prev = JSON.parse(readFileSync(out, 'utf8')) as BootstrapFile;
+    } catch (err) {
+      throw new UsageError(
+        `${out} is not a bootstrap file (${(err as Error).message}): remove it to start over`,
+      );
+    }
     const token = await findAgentToken(db, prev.agentToken);
     if (token && token.revoked_at === null && (await findApiKey(db, prev.apiKey))) {
       process.stdout.write(`bootstrap: reusing ${out}\n`);
@@ -202,8 +238,26 @@ async function bootstrap(
 
 async function serve(config: CollectorConfig): Promise<number> {
   const log = pino({ name: 'vigie-collector', level: config.logLevel });
+  // Loaded only to serve: the other commands start faster without the HTTP stack.
+  const { buildCollector } = await import('./app.js');
   const collector = await buildCollector(config, { log });
-  const url = await collector.listen();
+  let url: string;
+  try {
+    url = await collector.listen();
+  } catch (err) {
+    await collector
+      .close()
+      .catch((closing: Error) => log.error({ err: closing.message }, 'error while stopping'));
+    const e = err as NodeJS.ErrnoException;
+    const where = `${config.listen.host}:${config.listen.port}`;
+    const why =
+      e.code === 'EADDRINUSE'
+        ? `port ${config.listen.port} is already in use (another collector? set --port or VIGIE_PORT)`
+        : e.code === 'EACCES'
+          ? `port ${config.listen.port} needs privileges this user lacks`
+          : e.message;
+    throw new ListenError(`cannot listen on ${where}: ${why}`);
+  }
   log.info({ url, store: config.store.kind, metrics: config.metrics.kind }, 'collector listening');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -219,20 +273,26 @@ async function serve(config: CollectorConfig): Promise<number> {
   return 0;
 }
 
+class ListenError extends Error {}
+
+/** One line on stderr, then exit at once: nothing left running (timers, sockets) may keep a failed CLI alive. */
+function fail(message: string, code: number): void {
+  process.stderr.write(`${message}\n`, () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof CollectorConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 78;
-    } else if (err instanceof UsageError) {
-      process.stderr.write(`vigie-collector: ${err.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`vigie-collector: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
-    }
+    if (err instanceof CollectorConfigError) return fail(err.message, 78);
+    if (err instanceof UsageError || err instanceof TenantError)
+      return fail(`vigie-collector: ${err.message}`, 2);
+    if (err instanceof ListenError) return fail(`vigie-collector: ${err.message}`, 1);
+    // Anything else (the store unreachable, a disk full...): the message, and the stack only when asked for.
+    const e = err as Error;
+    const detail =
+      process.env.VIGIE_DEBUG === '1' ? (e.stack ?? String(err)) : String(e.message ?? err).split('\n')[0];
+    fail(`vigie-collector: ${detail}`, 1);
   },
 );

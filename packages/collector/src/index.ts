@@ -1,7 +1,7 @@
 // @vigie/collector: the public surface used by tests and benchmarks.
 export { buildCollector, type Collector } from './app.js';
 export { type CollectorConfig, loadCollectorConfig } from './config/load.js';
-export type { CollectorConfigInput } from './config/schema.js';
+export { type CollectorConfigInput, CollectorConfigSchema } from './config/schema.js';
 export { verifySignature } from './connectors/webhook/signature.js';
 export { windowRunsBetween } from './maintenance/store.js';
 export { collectorMigrations } from './schema-migrations.js';

@@ -3,5 +3,6 @@ export * from './duration.js';
 export * from './ids.js';
 export * from './protocol/messages.js';
 export * from './protocol/parse.js';
+export * from './protocol/screen.js';
 export * from './protocol/version.js';
 export * from './result.js';

@@ -23,13 +23,86 @@ export const EnvironmentSchema = Type.Union(
 );
 export type Environment = Static<typeof EnvironmentSchema>;
 
-/** Metric names: `field` or `field@instance` (e.g. `used_percent@/var`); values are finite numbers. */
-export const MetricsSchema = Type.Record(
-  Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z_][A-Za-z0-9_.]*(@.+)?$' }),
-  Type.Number(),
-  { maxProperties: 1000 },
-);
+/**
+ * Characters of text that becomes a tag value in the metrics store (a metric's instance, an application name):
+ * any printable character, no control character (tab, CR, LF, DEL, C1) and no backslash, whose handling differs
+ * between InfluxDB 1.x (literal) and VictoriaMetrics (an escape), so that it could not be stored exactly.
+ * A surrogate pair counts as one character; a lone surrogate (not valid UTF-8) is refused.
+ */
+const TAG_CHAR = String.raw`(?:[^\u0000-\u001f\u007f-\u009f\\\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])`;
+
+/** Text stored as a tag value: 1 to `max` printable characters without backslash (see TAG_CHAR). */
+export function tagTextPattern(max: number): string {
+  return `^${TAG_CHAR}{1,${max}}$`;
+}
+
+/** Limits of metric names and values, documented in the README (section Protocol). */
+export const METRIC_LIMITS = {
+  fieldLength: 128,
+  instanceLength: 256,
+  /** Values are finite and at most this in absolute value, so that sums and means cannot overflow. */
+  maxAbsValue: 1e300,
+  perResult: 1000,
+} as const;
+
+const FIELD = `(?!(?:time|__proto__)(?:@|$))[A-Za-z_][A-Za-z0-9_.]{0,${METRIC_LIMITS.fieldLength - 1}}`;
+/**
+ * `field` or `field@instance`. The field: a letter or `_`, then letters, digits, `_` and `.`, at most 128, and
+ * not `time` (InfluxDB refuses a field of that name) nor `__proto__` (not an own key of a JavaScript object). The instance: 1 to 256 tag-value characters.
+ */
+export const METRIC_NAME_PATTERN = `^${FIELD}(?:@${TAG_CHAR}{1,${METRIC_LIMITS.instanceLength}})?$`;
+const METRIC_NAME_RE = new RegExp(METRIC_NAME_PATTERN);
+
+export const MetricValueSchema = Type.Number({
+  minimum: -METRIC_LIMITS.maxAbsValue,
+  maximum: METRIC_LIMITS.maxAbsValue,
+});
+
+/** Metric names (METRIC_NAME_PATTERN, e.g. `used_percent@/var`) to finite numbers within ±1e300. */
+export const MetricsSchema = Type.Record(Type.String({ pattern: METRIC_NAME_PATTERN }), MetricValueSchema, {
+  additionalProperties: false,
+  maxProperties: METRIC_LIMITS.perResult,
+});
 export type Metrics = Static<typeof MetricsSchema>;
+
+/** Why a metric cannot be stored (its name or its value), or undefined when it can. */
+export function metricProblem(name: string, value: unknown): string | undefined {
+  if (!METRIC_NAME_RE.test(name)) return `metric name ${describeName(name)}`;
+  if (typeof value !== 'number')
+    return `value must be a number, not ${value === null ? 'null' : typeof value}`;
+  if (!Number.isFinite(value)) return 'value must be a finite number';
+  if (Math.abs(value) > METRIC_LIMITS.maxAbsValue)
+    return `value ${value} is beyond ±${METRIC_LIMITS.maxAbsValue}`;
+  return undefined;
+}
+
+function describeName(name: string): string {
+  const at = name.indexOf('@');
+  const field = at < 0 ? name : name.slice(0, at);
+  if (field === '') return 'has an empty field (expected `field` or `field@instance`)';
+  if (field === 'time') return 'may not be `time` (InfluxDB refuses that field)';
+  if (field === '__proto__') return 'may not be `__proto__`';
+  if (field.length > METRIC_LIMITS.fieldLength)
+    return `field is longer than ${METRIC_LIMITS.fieldLength} characters`;
+  if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(field))
+    return `field ${JSON.stringify(field.slice(0, 40))} must be a letter or _ then letters, digits, _ or .`;
+  const instance = name.slice(at + 1);
+  if (instance === '') return 'has an empty instance after @';
+  if ([...instance].length > METRIC_LIMITS.instanceLength)
+    return `instance is longer than ${METRIC_LIMITS.instanceLength} characters`;
+  return 'instance holds a control character, a backslash or invalid UTF-16';
+}
+
+/** An application's name: a tag of every metric point, so 1 to 100 tag-value characters (see TAG_CHAR). */
+export const ApplicationNameSchema = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: tagTextPattern(100),
+  description: 'printable characters, no backslash',
+});
+
+/** Check types name measurements and tags: letters, digits and `_ . : -`. */
+export const CHECK_TYPE_PATTERN = '^[A-Za-z0-9_.:-]+$';
 
 export const ResultSchema = Type.Object(
   {
@@ -40,7 +113,7 @@ export const ResultSchema = Type.Object(
       description: 'UUIDv7, unique and time-ordered',
     }),
     checkId: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' }),
-    type: Type.String({ minLength: 1, maxLength: 60 }),
+    type: Type.String({ minLength: 1, maxLength: 60, pattern: CHECK_TYPE_PATTERN }),
     category: CategorySchema,
     status: StatusSchema,
     metrics: MetricsSchema,

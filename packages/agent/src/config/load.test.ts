@@ -34,6 +34,16 @@ describe('agent config', () => {
     expect(c.checks[2]?.timeoutMs).toBe(20_000);
   });
 
+  it('refuses an application name the collector would refuse at hello (a tag of every metric)', () => {
+    const config = (application: string) => `
+host: { environment: production, application: ${JSON.stringify(application)} }
+checks: [{ id: fs, type: filesystem, schedule: "* * * * *" }]
+`;
+    expect(problems(config('shop front'))).toEqual([]);
+    expect(problems(config('shop\\front')).join()).toContain('/host/application');
+    expect(problems(config('shop\nfront')).join()).toContain('/host/application');
+  });
+
   it('names each bad key by its path and what was expected', () => {
     const p = problems(`
 collector: { url: "http://wrong", tokn: abc }

@@ -1,6 +1,6 @@
 // The agent's configuration: one schema that yields both validation (with key paths) and the type.
 import { type Static, Type } from '@sinclair/typebox';
-import { EnvironmentSchema } from '@vigie/shared';
+import { ApplicationNameSchema, EnvironmentSchema } from '@vigie/shared';
 import { DurationSchema } from './duration.js';
 
 export const CollectorSchema = Type.Object(
@@ -39,7 +39,8 @@ export const HostSchema = Type.Object(
       }),
     ),
     environment: EnvironmentSchema,
-    application: Type.String({ minLength: 1, maxLength: 100 }),
+    // The collector's own rule (it tags every metric point): a config it would refuse at hello fails here.
+    application: ApplicationNameSchema,
   },
   { additionalProperties: false },
 );

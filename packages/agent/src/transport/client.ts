@@ -1,4 +1,11 @@
 // The agent's WebSocket link to the collector: hello, batches from the outbox, acks, heartbeats, reconnects.
+// Whatever ends an attempt (an HTTP answer other than 101, a socket error, a timeout, a close), the next one
+// comes after the same backoff with jitter, for as long as the agent runs, on the next collector of its list:
+// it always comes back, and its outbox waits meanwhile. A refused credential (401, 403) is logged with the
+// collector's reason at every attempt, and those attempts are paced at the slow end of the backoff: fixing a
+// credential takes a person.
+
+import type { IncomingMessage } from 'node:http';
 import {
   type AgentMessage,
   CloseCode,
@@ -41,6 +48,17 @@ export interface ClientOptions {
 
 type InFlight = { frameId: string; lastSeq: number; timer: NodeJS.Timeout };
 
+/** How an attempt was refused at the handshake: the HTTP status and the collector's (or proxy's) reason. */
+interface Refusal {
+  status: number;
+  reason: string;
+}
+
+/** With a refused credential, attempts use the backoff's ceiling: the attempt number that reaches it. */
+const CREDENTIAL_REFUSED_ATTEMPT = 30;
+const REFUSAL_BODY_BYTES = 2000;
+const REFUSAL_BODY_WAIT_MS = 2000;
+
 export class CollectorClient {
   private ws: WebSocket | undefined;
   private ready = false;
@@ -62,8 +80,17 @@ export class CollectorClient {
    * older release, and the agent speaks version 1 to it from then on.
    */
   private version: ProtocolVersion = PROTOCOL_VERSION;
+  /** Why the current attempt was refused at the handshake, when it was. */
+  private refusal: Refusal | undefined;
   /** Counters for logs and tests. */
-  readonly stats = { connects: 0, batchesAcked: 0, resultsAcked: 0, errorsReceived: 0 };
+  readonly stats = {
+    connects: 0,
+    attempts: 0,
+    refusals: 0,
+    batchesAcked: 0,
+    resultsAcked: 0,
+    errorsReceived: 0,
+  };
 
   constructor(
     private readonly options: ClientOptions,
@@ -126,13 +153,22 @@ export class CollectorClient {
 
   private connect(): void {
     if (this.stopped) return;
+    this.stats.attempts++;
+    this.refusal = undefined;
     const url = this.urls[this.urlIndex % this.urls.length] as string;
-    const ws = new WebSocket(url, {
-      headers: { authorization: `Bearer ${this.options.token}` },
-      handshakeTimeout: 10_000,
-      maxPayload: 1024 * 1024,
-      ...this.options.tls,
-    });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, {
+        headers: { authorization: `Bearer ${this.options.token}` },
+        handshakeTimeout: 10_000,
+        maxPayload: 1024 * 1024,
+        ...this.options.tls,
+      });
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, url }, 'cannot open a connection');
+      this.retry();
+      return;
+    }
     this.ws = ws;
     ws.on('open', () => {
       this.stats.connects++;
@@ -143,19 +179,16 @@ export class CollectorClient {
     ws.on('pong', () => {
       this.awaitingPong = false;
     });
+    // Anything but 101: read the reason, then end the attempt; 'close' follows and schedules the next one.
     ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => {
-        if (body.length < 2000) body += chunk.toString();
-      });
-      res.on('end', () => {
-        this.log.error(
-          { status: res.statusCode, body: body.slice(0, 500) },
-          'collector refused the connection',
-        );
+      readBody(res, REFUSAL_BODY_BYTES, REFUSAL_BODY_WAIT_MS).then((body) => {
+        if (this.ws === ws) this.refusal = { status: res.statusCode ?? 0, reason: refusalReason(body) };
+        ws.terminate();
       });
     });
     ws.on('error', (err) => {
+      // A refused handshake was already described by its status and reason.
+      if (this.ws === ws && this.refusal) return;
       this.log.warn({ err: err.message, url }, 'connection error');
     });
     ws.on('close', (code, reason) => {
@@ -180,19 +213,43 @@ export class CollectorClient {
         'another agent connected with this host credential and took over the session; is the agent running twice?',
       );
     }
+    const refusal = this.refusal;
+    const delay = this.retry(refusal);
+    const pending = this.outbox.size();
+    const next = this.urls[this.urlIndex];
+    if (!refusal) {
+      this.log.info({ code, reason, retryInMs: delay, pending, next }, 'disconnected from collector');
+      return;
+    }
+    this.stats.refusals++;
+    const details = { status: refusal.status, reason: refusal.reason, retryInMs: delay, pending, next };
+    if (refusal.status === 401 || refusal.status === 403) {
+      this.log.error(
+        details,
+        "collector refused this agent's credential (revoked, unknown, or for another host?); the outbox is kept, retrying",
+      );
+    } else {
+      this.log.warn(details, `collector answered HTTP ${refusal.status} instead of a WebSocket; retrying`);
+    }
+  }
+
+  /**
+   * Schedules the next attempt, on the next collector of the list, after the backoff (its ceiling for a
+   * refused credential); returns the delay.
+   */
+  private retry(refusal?: Refusal): number {
+    const credential = refusal?.status === 401 || refusal?.status === 403;
+    const attempt = this.attempt++;
     const delay = backoffDelay(
-      this.attempt++,
+      credential ? Math.max(attempt, CREDENTIAL_REFUSED_ATTEMPT) : attempt,
       this.options.reconnectMinMs,
       this.options.reconnectMaxMs,
       this.random,
     );
-    // The next collector of the list (the same one when there is only one).
     this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-    this.log.info(
-      { code, reason, retryInMs: delay, next: this.urls[this.urlIndex] },
-      'disconnected from collector',
-    );
+    clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    return delay;
   }
 
   private onMessage(raw: string): void {
@@ -333,4 +390,34 @@ export class CollectorClient {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }
+}
+
+function readBody(res: IncomingMessage, max: number, waitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    const done = () => {
+      clearTimeout(timer);
+      res.removeAllListeners('data');
+      resolve(body);
+    };
+    const timer = setTimeout(done, waitMs);
+    res.on('data', (chunk: Buffer) => {
+      if (body.length < max) body += chunk.toString('utf8');
+    });
+    res.once('end', done);
+    res.once('error', done);
+    res.once('close', done);
+  });
+}
+
+/** The collector's `{ error, message }`, or the first line of whatever else answered (a proxy's page). */
+function refusalReason(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
+    if (typeof parsed.message === 'string')
+      return typeof parsed.error === 'string' ? `${parsed.error}: ${parsed.message}` : parsed.message;
+  } catch {
+    // Not the collector's JSON: a reverse proxy's page or plain text, shown as it is.
+  }
+  return body.replace(/\s+/g, ' ').trim().slice(0, 300) || '(no body)';
 }

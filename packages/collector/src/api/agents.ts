@@ -3,7 +3,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { listAgents, listCheckStates } from '../store/agents.js';
 import type { Db } from '../store/open.js';
-import { scopeOf, tenantFilter } from './auth.js';
+import { scopeOf, TenantId, tenantFilter } from './auth.js';
+import { errorResponses } from './errors.js';
 
 const CheckStatusSchema = Type.Object({
   checkId: Type.String(),
@@ -34,14 +35,34 @@ const AgentSchema = Type.Object({
 });
 export type AgentView = Static<typeof AgentSchema>;
 
-const Query = Type.Object({
-  tenant: Type.Optional(Type.String()),
-  decommissioned: Type.Optional(
-    Type.Union([Type.Literal('true'), Type.Literal('false')], {
-      description: 'true: decommissioned hosts too (default: only the hosts in service)',
-    }),
-  ),
-});
+const Query = Type.Object(
+  {
+    tenant: Type.Optional(TenantId),
+    decommissioned: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], {
+        description: 'true: decommissioned hosts too (default: only the hosts in service)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A check state's metrics as stored: only finite numbers are shown. Ingest admits nothing else now, but a row
+ * written by an older collector may hold anything, and one such row must not fail the whole fleet view.
+ */
+function storedMetrics(text: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null) return {};
+  return Object.fromEntries(
+    Object.entries(parsed).filter((e): e is [string, number] => Number.isFinite(e[1])),
+  );
+}
 
 export function agentRoutes(
   app: FastifyInstance,
@@ -49,7 +70,13 @@ export function agentRoutes(
 ): void {
   app.get<{ Querystring: Static<typeof Query> }>(
     '/api/agents',
-    { schema: { querystring: Query, response: { 200: Type.Array(AgentSchema) } } },
+    {
+      schema: {
+        tags: ['agents'],
+        querystring: Query,
+        response: { 200: Type.Array(AgentSchema), ...errorResponses(400, 401, 403) },
+      },
+    },
     async (req) => {
       const tenant = tenantFilter(scopeOf(req), req.query.tenant);
       const [agents, states] = await Promise.all([
@@ -83,7 +110,7 @@ export function agentRoutes(
             agentStatus: s.agent_status,
             message: s.message,
             observedAt: s.observed_at,
-            metrics: JSON.parse(s.metrics) as Record<string, number>,
+            metrics: storedMetrics(s.metrics),
           })),
       }));
     },

@@ -1,8 +1,12 @@
 // API key authentication for /api routes: a provider key (no tenant) sees every tenant, a client key only its own.
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findApiKey } from '../store/credentials.js';
 import type { Db } from '../store/open.js';
 import { ApiError } from './errors.js';
+
+/** A tenant id in a query or body (tenant ids are checked when created: see store/tenants.ts). */
+export const TenantId = Type.String({ minLength: 1, maxLength: 64, description: 'a tenant id' });
 
 export interface Scope {
   keyId: string;

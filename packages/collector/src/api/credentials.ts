@@ -6,21 +6,36 @@ import { parseDuration } from '@vigie/shared';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { revokeAgentToken } from '../store/credentials.js';
-import { createEnrollment, redeemEnrollment } from '../store/enrollments.js';
+import {
+  createEnrollment,
+  enrollmentTtlProblem,
+  MAX_ENROLLMENT_TTL,
+  redeemEnrollment,
+} from '../store/enrollments.js';
 import type { Db } from '../store/open.js';
 import { getTenant } from '../store/tenants.js';
 import { scopeOf } from './auth.js';
-import { ApiError, ErrorBodySchema } from './errors.js';
+import { ApiError, ErrorBodySchema, errorResponses } from './errors.js';
 
 const HostName = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$' });
 
 const CreateBody = Type.Object(
   {
     tenant: Type.Optional(
-      Type.String({ description: 'required with a provider key; a client key uses its own' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'required with a provider key; a client key uses its own',
+      }),
     ),
     host: Type.Optional(HostName),
-    ttl: Type.Optional(Type.String({ description: 'e.g. 1h, 24h (default from the collector config)' })),
+    ttl: Type.Optional(
+      Type.String({
+        pattern: '^\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w)$',
+        maxLength: 20,
+        description: `e.g. 1h, 24h, at most ${MAX_ENROLLMENT_TTL} (default from the collector config)`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -42,7 +57,7 @@ const Enrolled = Type.Object({
   host: Type.String(),
 });
 
-const AgentParams = Type.Object({ id: Type.String() });
+const AgentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export function credentialRoutes(
   app: FastifyInstance,
@@ -56,7 +71,14 @@ export function credentialRoutes(
 ): void {
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/api/enrollments',
-    { schema: { body: CreateBody, response: { 201: Created } } },
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'A one-time enrollment token for `vigie-agent enroll`',
+        body: CreateBody,
+        response: { 201: Created, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (req, reply) => {
       const scope = scopeOf(req);
       const tenant = scope.tenantId ?? req.body.tenant;
@@ -68,11 +90,9 @@ export function credentialRoutes(
         throw new ApiError(404, 'tenant_not_found', `no tenant ${tenant}`);
       let ttlMs = deps.enrollmentTtlMs;
       if (req.body.ttl !== undefined) {
-        try {
-          ttlMs = parseDuration(req.body.ttl);
-        } catch (err) {
-          throw new ApiError(400, 'bad_request', `/ttl: ${(err as Error).message}`);
-        }
+        const problem = enrollmentTtlProblem(req.body.ttl);
+        if (problem) throw new ApiError(400, 'bad_request', `body/ttl: ${problem}`, 'body/ttl');
+        ttlMs = parseDuration(req.body.ttl);
       }
       const e = await createEnrollment(deps.db, {
         id: deps.newId(),
@@ -89,8 +109,13 @@ export function credentialRoutes(
     '/api/agents/:id/revoke',
     {
       schema: {
+        tags: ['agents'],
+        summary: "Revokes an agent's credential and disconnects it",
         params: AgentParams,
-        response: { 200: Type.Object({ revoked: Type.Boolean(), disconnected: Type.Integer() }) },
+        response: {
+          200: Type.Object({ revoked: Type.Boolean(), disconnected: Type.Integer() }),
+          ...errorResponses(400, 401, 404),
+        },
       },
     },
     async (req) => {
@@ -123,7 +148,14 @@ export function enrollRoute(
 ): void {
   app.post<{ Body: Static<typeof EnrollBody> }>(
     '/enroll',
-    { schema: { body: EnrollBody, response: { 201: Enrolled, '4xx': ErrorBodySchema } } },
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'An agent exchanges its enrollment token for its own credential (no API key)',
+        body: EnrollBody,
+        response: { 201: Enrolled, '4xx': ErrorBodySchema },
+      },
+    },
     async (req, reply) => {
       const r = await redeemEnrollment(deps.db, {
         token: req.body.token,

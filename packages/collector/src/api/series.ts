@@ -2,23 +2,26 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { MetricsSink } from '../sinks/types.js';
-import { scopeOf, tenantFilter } from './auth.js';
-import { ApiError } from './errors.js';
+import { scopeOf, TenantId, tenantFilter } from './auth.js';
+import { ApiError, errorResponses } from './errors.js';
 
-const Params = Type.Object({ host: Type.String() });
-const Query = Type.Object({
-  tenant: Type.Optional(Type.String()),
-  check: Type.Optional(Type.String()),
-  field: Type.Optional(Type.String()),
-  since: Type.Optional(Type.String({ format: 'date-time' })),
-  until: Type.Optional(Type.String({ format: 'date-time', description: 'default: now' })),
-  maxPoints: Type.Optional(
-    Type.String({
-      pattern: '^[1-9][0-9]{0,4}$',
-      description: 'at most this many points per series (averages over equal time buckets); default: all',
-    }),
-  ),
-});
+const Params = Type.Object({ host: Type.String({ minLength: 1, maxLength: 253 }) });
+const Query = Type.Object(
+  {
+    tenant: Type.Optional(TenantId),
+    check: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    field: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'RFC 3339, default an hour ago' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'default: now' })),
+    maxPoints: Type.Optional(
+      Type.String({
+        pattern: '^[1-9][0-9]{0,4}$',
+        description: 'at most this many points per series (averages over equal time buckets); default: all',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const PointSchema = Type.Object({
   measurement: Type.String(),
   field: Type.String(),
@@ -31,7 +34,14 @@ const PointSchema = Type.Object({
 export function seriesRoutes(app: FastifyInstance, deps: { sink: MetricsSink; now: () => Date }): void {
   app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof Query> }>(
     '/api/hosts/:host/series',
-    { schema: { params: Params, querystring: Query, response: { 200: Type.Array(PointSchema) } } },
+    {
+      schema: {
+        tags: ['metrics'],
+        params: Params,
+        querystring: Query,
+        response: { 200: Type.Array(PointSchema), ...errorResponses(400, 401, 403, 501) },
+      },
+    },
     async (req) => {
       const tenant = tenantFilter(scopeOf(req), req.query.tenant);
       if (!deps.sink.query) {

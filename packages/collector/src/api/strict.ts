@@ -70,12 +70,7 @@ export async function strictRoutes(
 
 /** An API error about one field of the request: rendered with `field`. */
 export class FieldError extends ApiError {
-  constructor(
-    statusCode: number,
-    code: string,
-    message: string,
-    readonly field: string,
-  ) {
-    super(statusCode, code, message);
+  constructor(statusCode: number, code: string, message: string, field: string) {
+    super(statusCode, code, message, field);
   }
 }

@@ -8,15 +8,15 @@ import { createSlaContract } from '../sla/targets.js';
 import type { Db } from '../store/open.js';
 import { getTenant, listTenants } from '../store/tenants.js';
 import { scopeOf } from './auth.js';
-import { ApiError } from './errors.js';
+import { ApiError, errorResponses } from './errors.js';
 
 const TenantSchema = TenantViewSchema;
-const Params = Type.Object({ id: Type.String() });
+const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export function tenantRoutes(app: FastifyInstance, deps: { db: Db }): void {
   app.get(
     '/api/tenants',
-    { schema: { tags: ['tenants'], response: { 200: Type.Array(TenantSchema) } } },
+    { schema: { tags: ['tenants'], response: { 200: Type.Array(TenantSchema), ...errorResponses(401) } } },
     async (req) => {
       const scope = scopeOf(req);
       const rows = await listTenants(deps.db);
@@ -34,7 +34,7 @@ export function tenantRoutes(app: FastifyInstance, deps: { db: Db }): void {
         body: Type.Unknown({
           description: '{ calendar, response: {P1..P4}, resolution: {P1..P4}, atRiskShare? }',
         }),
-        response: { 200: TenantSchema },
+        response: { 200: TenantSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req) => {

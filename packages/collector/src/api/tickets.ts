@@ -1,5 +1,6 @@
 // The ticket queue: list with filters and sorting, one ticket with its timeline, and the actions people take.
 import { type Static, Type } from '@sinclair/typebox';
+import { EnvironmentSchema } from '@vigie/shared';
 import type { FastifyInstance } from 'fastify';
 import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { Db } from '../store/open.js';
@@ -12,9 +13,17 @@ import {
   type TicketSort,
   ticketTimeline,
 } from '../store/tickets.js';
-import { type Action, act, SUPPORT_LEVELS, TransitionError, type WorkflowDeps } from '../tickets/workflow.js';
-import { scopeOf, tenantFilter } from './auth.js';
-import { ApiError } from './errors.js';
+import { PRIORITIES } from '../tickets/priority.js';
+import {
+  type Action,
+  act,
+  SUPPORT_LEVELS,
+  TICKET_STATUSES,
+  TransitionError,
+  type WorkflowDeps,
+} from '../tickets/workflow.js';
+import { scopeOf, TenantId, tenantFilter } from './auth.js';
+import { ApiError, errorResponses } from './errors.js';
 import { TicketExtrasSchema, ticketExtras } from './ticket-clock.js';
 
 /** A paging cursor: the sort, sort value and id of the last ticket of a page, opaque to clients. */
@@ -82,35 +91,51 @@ const EventSchema = Type.Object({
   details: Type.Unknown(),
 });
 
-const csv = (description: string) =>
-  Type.Optional(Type.String({ description: `comma-separated ${description}` }));
-const ListQuery = Type.Object({
-  status: csv('statuses: open, acknowledged, in_progress, waiting, resolved, closed'),
-  priority: csv('priorities: P1..P4'),
-  severity: csv('severities: critical, warning, unknown'),
-  kind: csv('kinds'),
-  category: csv('categories: performance, backup, security, drift, agent, request'),
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'opened at or after' })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'opened before' })),
-  cursor: Type.Optional(
-    Type.String({ description: 'the x-next-cursor header of the previous page: the page after it' }),
-  ),
-  host: Type.Optional(Type.String()),
-  tenant: Type.Optional(Type.String()),
-  application: Type.Optional(Type.String()),
-  environment: Type.Optional(Type.String()),
-  sla: Type.Optional(Type.Union([Type.Literal('at_risk'), Type.Literal('breached')])),
-  sort: Type.Optional(
-    Type.Union(
-      TICKET_SORTS.map((s) => Type.Literal(s)),
-      { default: 'openedAt' },
+/** A comma-separated list of some of `values` (spaces around commas allowed), e.g. `open,acknowledged`. */
+function csvOf(values: readonly string[], what: string) {
+  const one = `(?:${values.join('|')})`;
+  return Type.Optional(
+    Type.String({
+      pattern: `^\\s*${one}\\s*(?:,\\s*${one}\\s*)*$`,
+      description: `comma-separated ${what}: ${values.join(', ')}`,
+    }),
+  );
+}
+export const TICKET_KINDS = ['check', 'flapping', 'agent_unreachable', 'forecast', 'request'] as const;
+const ListQuery = Type.Object(
+  {
+    status: csvOf(TICKET_STATUSES, 'statuses'),
+    priority: csvOf(PRIORITIES, 'priorities'),
+    severity: csvOf(['critical', 'warning', 'unknown'], 'severities'),
+    kind: csvOf(TICKET_KINDS, 'kinds'),
+    category: csvOf(['performance', 'backup', 'security', 'drift', 'agent', 'request'], 'categories'),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'opened at or after' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'opened before' })),
+    cursor: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: 'the x-next-cursor header of the previous page: the page after it',
+      }),
     ),
-  ),
-  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
-});
+    host: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    tenant: Type.Optional(TenantId),
+    application: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    environment: Type.Optional(EnvironmentSchema),
+    sla: Type.Optional(Type.Union([Type.Literal('at_risk'), Type.Literal('breached')])),
+    sort: Type.Optional(
+      Type.Union(
+        TICKET_SORTS.map((s) => Type.Literal(s)),
+        { description: `one of ${TICKET_SORTS.join(', ')}; default openedAt` },
+      ),
+    ),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 200' })),
+  },
+  { additionalProperties: false },
+);
 
-const Params = Type.Object({ id: Type.String() });
+const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 const CommentBody = Type.Object(
   { comment: Type.Optional(Type.String({ maxLength: 5000 })) },
   { additionalProperties: false },
@@ -240,7 +265,7 @@ export function ticketRoutes(
         tags: ['tickets'],
         summary: 'The ticket queue',
         querystring: ListQuery,
-        response: { 200: Type.Array(TicketSchema) },
+        response: { 200: Type.Array(TicketSchema), ...errorResponses(400, 401, 403) },
       },
     },
     async (req, reply) => {
@@ -281,7 +306,10 @@ export function ticketRoutes(
         tags: ['tickets'],
         summary: 'One ticket with its timeline',
         params: Params,
-        response: { 200: Type.Composite([TicketSchema, Type.Object({ timeline: Type.Array(EventSchema) })]) },
+        response: {
+          200: Type.Composite([TicketSchema, Type.Object({ timeline: Type.Array(EventSchema) })]),
+          ...errorResponses(400, 401, 404),
+        },
       },
     },
     async (req) => {
@@ -301,7 +329,7 @@ export function ticketRoutes(
           summary: `${path} a ticket`,
           params: Params,
           body: ActionBodies[path],
-          response: { 200: TicketSchema },
+          response: { 200: TicketSchema, ...errorResponses(400, 401, 404, 409) },
         },
       },
       async (req) => {

@@ -10,6 +10,7 @@ import type { ConfirmationPolicy } from '../rules/confirmation.js';
 import type { ThresholdRule } from '../rules/thresholds.js';
 import type { SlaConfigError } from '../sla/config-error.js';
 import { createSlaContract } from '../sla/targets.js';
+import { enrollmentTtlProblem } from '../store/enrollments.js';
 import type { StoreConfig } from '../store/open.js';
 import { DEFAULT_CONTRACT } from '../tickets/contracts.js';
 import {
@@ -60,7 +61,7 @@ export interface CollectorConfig {
   cluster: { instance: string | undefined; leaseTtlMs: number; electionMs: number; leaseWaitMs: number };
   enrollmentTtlMs: number;
   /** For remote sinks (InfluxDB): where points wait while the sink is down or slow. */
-  spool: { path: string; maxBytes: number; writeTimeoutMs: number; retryMaxMs: number };
+  spool: { path: string; maxBytes: number; writeTimeoutMs: number; retryMaxMs: number; deadLetters: number };
   rules: ThresholdRule[];
   /** Forecast rules (built-in and configured) and how often they are evaluated. */
   forecasts: ForecastSettings;
@@ -129,6 +130,10 @@ export function loadCollectorConfig(
       const found = (err as Partial<SlaConfigError>).problems ?? [(err as Error).message];
       problems.push(...found.map((x) => `/sla${x.startsWith('/') ? '' : ': '}${x}`));
     }
+  }
+  if (input.enrollment?.ttl !== undefined) {
+    const problem = enrollmentTtlProblem(input.enrollment.ttl);
+    if (problem) problems.push(`/enrollment/ttl: ${problem}`);
   }
   const rest = { ...input, store: undefined, metrics: undefined };
   const checked = validate<CollectorConfigInput>(CollectorConfigSchema, JSON.parse(JSON.stringify(rest)));
@@ -202,6 +207,7 @@ export function loadCollectorConfig(
       maxBytes: input.spool?.maxBytes ?? 256 * 1024 * 1024,
       writeTimeoutMs: ms(input.spool?.writeTimeout, 10_000),
       retryMaxMs: ms(input.spool?.retryMax, 30_000),
+      deadLetters: input.spool?.deadLetters ?? 10_000,
     },
     rules: input.rules ?? [],
     forecasts,

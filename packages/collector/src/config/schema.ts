@@ -162,6 +162,9 @@ export const CollectorConfigSchema = Type.Object(
           maxBytes: Type.Optional(Type.Integer({ minimum: 1024, description: 'default 256 MiB' })),
           writeTimeout: Type.Optional(Duration),
           retryMax: Type.Optional(Duration),
+          deadLetters: Type.Optional(
+            Type.Integer({ minimum: 1, description: 'refused points kept for people to see; default 10000' }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -3,8 +3,8 @@
 // its own tenant; a provider key names the tenant, or gets the only tenant with that application or host.
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { scopeOf, tenantFilter } from '../api/auth.js';
-import { ApiError, ErrorBodySchema } from '../api/errors.js';
+import { scopeOf, TenantId, tenantFilter } from '../api/auth.js';
+import { ApiError, errorResponses } from '../api/errors.js';
 import type { Db } from '../store/open.js';
 import { approveBaseline, baselineDrift, DriftNotFound } from './baseline.js';
 import { getIgnoreSettings, setIgnorePatterns } from './ignore.js';
@@ -15,6 +15,8 @@ import { listSnapshots } from './snapshots.js';
 export interface DriftRouteDeps {
   db: Db;
   now: () => Date;
+  /** Told when an application's ignore patterns changed, to update its drift tickets before answering. */
+  onIgnoreChanged?: (tenant: string, application: string) => Promise<void>;
 }
 
 const TAGS = ['drift'];
@@ -117,15 +119,25 @@ const IgnoreSchema = Type.Object({
 
 const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 200 }) });
 const HostParams = Type.Object({ host: Type.String({ minLength: 1, maxLength: 255 }) });
-const TenantQuery = Type.Object({ tenant: Type.Optional(Type.String()) });
-const ParityQuery = Type.Object({
-  tenant: Type.Optional(Type.String()),
-  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('markdown')], { default: 'json' })),
-});
-const HistoryQuery = Type.Object({
-  tenant: Type.Optional(Type.String()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-});
+const TenantQuery = Type.Object({ tenant: Type.Optional(TenantId) }, { additionalProperties: false });
+const ParityQuery = Type.Object(
+  {
+    tenant: Type.Optional(TenantId),
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('markdown')], {
+        description: 'json (default) or markdown',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const HistoryQuery = Type.Object(
+  {
+    tenant: Type.Optional(TenantId),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 50' })),
+  },
+  { additionalProperties: false },
+);
 const BaselineBody = Type.Union(
   [
     Type.Object(
@@ -155,7 +167,7 @@ const IgnoreBody = Type.Object(
   { additionalProperties: false },
 );
 
-const errors = { 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema };
+const errors = errorResponses(400, 401, 403, 404);
 
 /** The tenant a request is about: the client key's, or for a provider key the requested or the only one. */
 async function resolveTenant(
@@ -308,6 +320,9 @@ export function registerDriftRoutes(app: FastifyInstance, deps: DriftRouteDeps):
       schema: {
         tags: TAGS,
         summary: "Sets an application's own ignore patterns (expected differences), on top of the defaults",
+        description:
+          'The parity report and the drift tickets of the application are updated before the answer: a ticket ' +
+          'whose differences are now all ignored is resolved at once.',
         params: AppParams,
         querystring: TenantQuery,
         body: IgnoreBody,
@@ -318,13 +333,15 @@ export function registerDriftRoutes(app: FastifyInstance, deps: DriftRouteDeps):
       const scope = scopeOf(req);
       const application = req.params.app;
       const tenant = await applicationTenant(tenantFilter(scope, req.query.tenant), application);
-      return setIgnorePatterns(db, {
+      const settings = await setIgnorePatterns(db, {
         tenantId: tenant,
         application,
         patterns: req.body.patterns,
         by: scope.actor,
         now: deps.now(),
       });
+      await deps.onIgnoreChanged?.(tenant, application);
+      return settings;
     },
   );
 

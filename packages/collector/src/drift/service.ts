@@ -113,13 +113,30 @@ export class DriftSync {
           .executeTakeFirst()
       )?.application;
     const key = JSON.stringify([params.tenantId, application ?? `host:${params.host}`]);
+    return this.queued(key, (conn) => this.handle(conn, params.tenantId, params.host, application));
+  }
+
+  /**
+   * What the collector does when an application's ignore patterns changed: rebuild its parity report and sync
+   * its drift tickets at once, as after a snapshot (not at the next snapshot, up to an hour later).
+   */
+  async ignoreChanged(tenantId: string, application: string): Promise<SnapshotOutcome> {
+    return this.queued(JSON.stringify([tenantId, application]), async (conn) => {
+      const report = await parityReportFor(conn, tenantId, application, this.deps.now());
+      if (!report) return { application, report, tickets: [] };
+      return { application, report, tickets: await syncParityTickets(conn, report, this.deps) };
+    });
+  }
+
+  /**
+   * Runs `work` after every earlier call with the same key (one application at a time in this process), and
+   * under the cluster-wide lock of the key when there is one (one at a time across collectors).
+   */
+  private async queued(key: string, work: (db: Db) => Promise<SnapshotOutcome>): Promise<SnapshotOutcome> {
     const previous = this.queues.get(key) ?? Promise.resolve();
     const exclusive = this.deps.exclusive;
-    const handle = () =>
-      exclusive
-        ? exclusive(`drift:${key}`, (conn) => this.handle(conn, params.tenantId, params.host, application))
-        : this.handle(db, params.tenantId, params.host, application);
-    const run = previous.then(handle, handle);
+    const locked = () => (exclusive ? exclusive(`drift:${key}`, work) : work(this.deps.db));
+    const run = previous.then(locked, locked);
     this.queues.set(key, run);
     try {
       return await run;

@@ -8,6 +8,7 @@ import {
   type AgentMessage,
   CloseCode,
   type CollectorMessage,
+  type Dropped,
   decodeAgentMessage,
   ErrorCode,
 } from '@vigie/shared';
@@ -312,9 +313,28 @@ export class IngestGateway {
       );
       return;
     }
-    if (msg.type === 'results') return onResults(this.ctx, conn, session, msg);
+    if (msg.type === 'results') {
+      if (decoded.dropped.length > 0) this.reportDropped(conn, decoded.dropped);
+      return onResults(this.ctx, conn, session, msg);
+    }
     if (msg.type === 'event') return onEvent(this.ctx, conn, session, msg);
     return onSnapshot(this.ctx, conn, session, msg);
+  }
+
+  /** What a batch held that cannot be stored was left out of it: counted, logged, and told to the agent. */
+  private reportDropped(conn: Connection, dropped: readonly Dropped[]): void {
+    for (const d of dropped) this.deps.telemetry.ingestDropped({ what: d.what });
+    const shown = dropped.slice(0, 5).map((d) => `${d.path}: ${d.reason}`);
+    const more = dropped.length > shown.length ? `; and ${dropped.length - shown.length} more` : '';
+    this.deps.log.warn(
+      { host: conn.session?.host, dropped: shown, count: dropped.length },
+      'left out of a batch',
+    );
+    this.ctx.error(
+      conn,
+      ErrorCode.invalidResult,
+      `left out (the rest of the batch is handled): ${shown.join('; ')}${more}`,
+    );
   }
 
   private reject(conn: Connection, code: ErrorCode, message: string, close: CloseCode): void {

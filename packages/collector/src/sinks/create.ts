@@ -27,6 +27,8 @@ export function createSink(
     writeTimeoutMs: spool.writeTimeoutMs,
     retryMinMs: 500,
     retryMaxMs: spool.retryMaxMs,
+    deadLetterMax: spool.deadLetters,
+    now: deps.now,
     onEvent: deps.onSpoolEvent,
   });
 }

@@ -34,12 +34,50 @@ export interface SeriesPoint {
   value: number;
 }
 
+/** A point that is not written, and why: writing it again would fail again. */
+export interface RefusedPoint {
+  point: MetricPoint;
+  reason: string;
+}
+
+/** What a write did not write: points the encoder or the store refused as bad data. */
+export interface WriteReport {
+  refused: RefusedPoint[];
+}
+
+/** A refused point kept for people to see (GET /api/sink/dead-letters). */
+export interface DeadLetter {
+  id: number;
+  at: string;
+  tenant: string;
+  host: string;
+  measurement: string;
+  /** Its line protocol, when it could be encoded. */
+  line: string | null;
+  point: MetricPoint;
+  reason: string;
+}
+
+export interface DeadLetterQuery {
+  /** null: every tenant. */
+  tenant: string | null;
+  /** Only letters with a smaller id (paging, newest first). */
+  before?: number;
+  limit: number;
+}
+
 export interface MetricsSink {
   readonly name: string;
-  /** Resolves once the points are durably written; rejects with a clear reason otherwise. */
-  write(points: MetricPoint[]): Promise<void>;
+  /**
+   * Resolves once every point is durably written, except those refused as bad data (by the encoder, or by the
+   * store with a 4xx, isolated from the rest): those are in the report and never block the others. Rejects
+   * when the store is unavailable (5xx, timeout, connection): then the whole write is to be retried.
+   */
+  write(points: MetricPoint[]): Promise<WriteReport>;
   /** Points of one host in a time range (NOC charts, forecasts); absent on sinks that cannot answer. */
   query?(q: SeriesQuery): Promise<SeriesPoint[]>;
+  /** Points refused for good, newest first (sinks that cannot refuse have none). */
+  deadLetters?(q: DeadLetterQuery): DeadLetter[];
   close(): Promise<void>;
 }
 

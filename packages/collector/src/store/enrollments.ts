@@ -1,13 +1,33 @@
 // One-time enrollment tokens: an operator creates one for a tenant; an agent exchanges it, once and before it
 // expires, for its own agent token bound to its host. Only hashes are stored.
 
+import { parseDuration } from '@vigie/shared';
 import { createAgentToken, hashSecret, newSecret } from './credentials.js';
 import type { Db } from './open.js';
+
+/** An enrollment token is a credential: it lives at most this long. */
+export const MAX_ENROLLMENT_TTL = '30d';
+const MAX_TTL_MS = parseDuration(MAX_ENROLLMENT_TTL);
+
+/** Why `ttl` cannot be an enrollment token's lifetime, or undefined. */
+export function enrollmentTtlProblem(ttl: string | number): string | undefined {
+  let ms: number;
+  try {
+    ms = parseDuration(ttl);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (!(ms > 0)) return `a lifetime must be more than 0 (got ${JSON.stringify(ttl)})`;
+  if (ms > MAX_TTL_MS) return `${JSON.stringify(ttl)} is more than the maximum, ${MAX_ENROLLMENT_TTL}`;
+  return undefined;
+}
 
 export async function createEnrollment(
   db: Db,
   params: { id: string; tenantId: string; host?: string; ttlMs: number; now: Date },
 ): Promise<{ id: string; token: string; expiresAt: string }> {
+  const problem = enrollmentTtlProblem(params.ttlMs / 1000);
+  if (problem) throw new RangeError(`enrollment lifetime: ${problem}`);
   const token = newSecret('vge_');
   const expiresAt = new Date(params.now.getTime() + params.ttlMs).toISOString();
   await db

@@ -75,13 +75,24 @@ export function collectorTelemetry() {
     resultsAccepted: t.counter('vigie_ingest_results_total', 'Results handled for the first time'),
     resultsDuplicate: t.counter('vigie_ingest_duplicate_results_total', 'Results already handled (replays)'),
     ingestErrors: t.counter('vigie_ingest_errors_total', 'Frames refused or failed, by error code'),
+    ingestDropped: t.counter(
+      'vigie_ingest_dropped_total',
+      'Metrics and results left out of acked batches because they cannot be stored, by what',
+    ),
     authFailures: t.counter(
       'vigie_auth_failures_total',
       'Agent connections refused at the handshake, by reason',
     ),
     batchSeconds: t.counter('vigie_ingest_batch_seconds_total', 'Time spent processing result batches'),
     batches: t.counter('vigie_ingest_batches_total', 'Result batches acked'),
-    sinkFailures: t.counter('vigie_sink_write_failures_total', 'Metrics sink writes that failed'),
+    sinkFailures: t.counter(
+      'vigie_sink_write_failures_total',
+      'Writes to the metrics store that failed: unavailable (spooled, retried) or with points refused',
+    ),
+    deadLetters: t.counter(
+      'vigie_sink_dead_letters_total',
+      'Metric points the store (or the encoder) refused as bad data, kept as dead letters',
+    ),
     ticketsOpened: t.counter('vigie_tickets_opened_total', 'Tickets opened'),
     ticketsResolved: t.counter('vigie_tickets_resolved_total', 'Tickets resolved automatically on recovery'),
     spooledPoints: t.counter('vigie_spool_points_total', 'Metric points written to the disk spool'),

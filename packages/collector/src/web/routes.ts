@@ -100,10 +100,13 @@ function presentedKey(req: FastifyRequest, queryKey: string | undefined): string
   return queryKey === '' ? undefined : queryKey;
 }
 
-const LiveQuery = Type.Object({
-  key: Type.Optional(Type.String({ description: 'the API key, for EventSource (which sets no header)' })),
-  tenant: Type.Optional(Type.String({ description: 'provider key: only this tenant' })),
-});
+const LiveQuery = Type.Object(
+  {
+    key: Type.Optional(Type.String({ description: 'the API key, for EventSource (which sets no header)' })),
+    tenant: Type.Optional(Type.String({ description: 'provider key: only this tenant' })),
+  },
+  { additionalProperties: false },
+);
 
 /** One open SSE stream. */
 interface Stream {

@@ -3,7 +3,7 @@
 // every result) so the collector recognises replays by a per-agent high-water mark, the agent's clock on
 // every frame (skew), and `retryAfterMs` on errors (backpressure). A collector speaks both.
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { EnvironmentSchema, ResultSchema } from '../result.js';
+import { ApplicationNameSchema, EnvironmentSchema, ResultSchema } from '../result.js';
 
 const v = Type.Literal(1, { description: 'protocol version' });
 const v2 = Type.Literal(2, { description: 'protocol version' });
@@ -19,7 +19,7 @@ const AgentIdentity = Type.Object(
   {
     host: Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$' }),
     environment: EnvironmentSchema,
-    application: Type.String({ minLength: 1, maxLength: 100 }),
+    application: ApplicationNameSchema,
     version: Type.String({ maxLength: 40 }),
   },
   { additionalProperties: false },
@@ -69,6 +69,25 @@ export const ResultsBatchV2Schema = Type.Object(
   { additionalProperties: false },
 );
 export type ResultsBatch = Static<typeof ResultsBatchSchema> | Static<typeof ResultsBatchV2Schema>;
+
+/**
+ * A results batch as first checked: its envelope only. Each result is then screened on its own (screen.ts), so
+ * that one result the collector cannot store is left out rather than refusing the whole batch.
+ */
+export const ResultsEnvelopeSchema = Type.Object(
+  { v, type: Type.Literal('results'), batchId: Id, results: Type.Array(Type.Unknown(), { minItems: 1 }) },
+  { additionalProperties: false },
+);
+export const ResultsEnvelopeV2Schema = Type.Object(
+  {
+    v: v2,
+    type: Type.Literal('results'),
+    batchId: Id,
+    sentAt: Time,
+    results: Type.Array(Type.Unknown(), { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
 
 /** A host fingerprint: flat item keys (`os.kernel`, `package.openssl`, ...) to string values. */
 export const DriftSnapshotSchema = Type.Object(

@@ -3,17 +3,25 @@ import type { TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import './formats.js';
+import { ResultSchema } from '../result.js';
 import {
   AGENT_MESSAGE_SCHEMAS,
   type AgentMessage,
   COLLECTOR_MESSAGE_SCHEMAS,
   type CollectorMessage,
+  ResultsEnvelopeSchema,
+  ResultsEnvelopeV2Schema,
+  SequencedResultSchema,
 } from './messages.js';
+import { type Dropped, screenResults } from './screen.js';
 import { ErrorCode, SUPPORTED_VERSIONS } from './version.js';
 
-/** On failure, `type` is the message type the frame declared, when it declared one (e.g. to answer 4005). */
+/**
+ * A decoded frame; `dropped` names what a results batch held that cannot be stored (left out of `message`). On
+ * failure, `type` is the message type the frame declared, when it declared one (e.g. to answer 4005).
+ */
 export type Decoded<T> =
-  | { ok: true; message: T }
+  | { ok: true; message: T; dropped: Dropped[] }
   | { ok: false; code: ErrorCode; error: string; type?: string };
 
 const compiled = new Map<TSchema, TypeCheck<TSchema>>();
@@ -43,6 +51,26 @@ export function describeErrors(schema: TSchema, value: unknown, max = 3): string
   return out.join('; ');
 }
 
+/** A results batch: the envelope of its version must hold; each result is screened on its own (screen.ts). */
+function decodeResults<T>(value: Record<string, unknown>, version: number): Decoded<T> {
+  const envelopeSchema = version === 2 ? ResultsEnvelopeV2Schema : ResultsEnvelopeSchema;
+  const resultSchema = version === 2 ? SequencedResultSchema : ResultSchema;
+  if (!checker(envelopeSchema).Check(value)) {
+    return {
+      ok: false,
+      code: ErrorCode.invalidMessage,
+      error: describeErrors(envelopeSchema, value),
+      type: 'results',
+    };
+  }
+  const { results, dropped } = screenResults(
+    value.results as unknown[],
+    (r) => checker(resultSchema).Check(r),
+    (r) => describeErrors(resultSchema, r),
+  );
+  return { ok: true, message: { ...value, results } as T, dropped };
+}
+
 function decode<T>(raw: string, byVersion: Record<number, Record<string, TSchema>>): Decoded<T> {
   let value: unknown;
   try {
@@ -68,7 +96,7 @@ function decode<T>(raw: string, byVersion: Record<number, Record<string, TSchema
       type,
     };
   }
-  const schema = type !== undefined ? schemas[type] : undefined;
+  const schema = type !== undefined && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
   if (!schema) {
     return {
       ok: false,
@@ -77,10 +105,12 @@ function decode<T>(raw: string, byVersion: Record<number, Record<string, TSchema
       type,
     };
   }
+  if (type === 'results' && byVersion === AGENT_MESSAGE_SCHEMAS)
+    return decodeResults<T>(obj, obj.v as number);
   if (!checker(schema).Check(value)) {
     return { ok: false, code: ErrorCode.invalidMessage, error: describeErrors(schema, value), type };
   }
-  return { ok: true, message: value as T };
+  return { ok: true, message: value as T, dropped: [] };
 }
 
 export function decodeAgentMessage(raw: string): Decoded<AgentMessage> {

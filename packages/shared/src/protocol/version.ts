@@ -41,5 +41,7 @@ export const ErrorCode = {
   sessionReplaced: 'session_replaced',
   /** Another collector holds the host (a lease); or this one lost it. */
   hostBusy: 'host_busy',
+  /** Parts of a batch that cannot be stored were left out; the batch itself is acked. */
+  invalidResult: 'invalid_result',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -21,8 +21,9 @@ export interface PerfdataMetrics {
  */
 export function perfdataMetrics(items: readonly PerfdataItem[], reserved: Iterable<string>): PerfdataMetrics {
   const metrics: Metrics = {};
-  // `metrics.__proto__ = 1` would set nothing: that name is never handed out.
-  const taken = new Set([...reserved, '__proto__']);
+  // `metrics.__proto__ = 1` would set nothing, and InfluxDB refuses a field named `time` (check_http and
+  // check_tcp print `time=`): neither name is ever handed out, the label gets `_2` like any taken name.
+  const taken = new Set([...reserved, '__proto__', 'time']);
   let dropped = 0;
   let count = 0;
   for (const item of items) {
@@ -59,7 +60,10 @@ function limitEntry(item: PerfdataItem, key: (typeof LIMITS)[number]): (readonly
  */
 export function metricBase(label: string): { field: string; instance: string | undefined } {
   if (label.startsWith('/')) {
-    return { field: 'value', instance: replaceControls(label, '_').slice(0, MAX_INSTANCE_LENGTH) };
+    // A backslash could not be stored exactly as a tag (InfluxDB and VictoriaMetrics read it differently).
+    const instance = replaceControls(label, '_').replace(/\\/g, '_');
+    // Cut by characters, not UTF-16 units: half a surrogate pair is not text.
+    return { field: 'value', instance: Array.from(instance).slice(0, MAX_INSTANCE_LENGTH).join('') };
   }
   const field = label.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, MAX_FIELD_LENGTH);
   return { field: /^[A-Za-z_]/.test(field) ? field : `_${field}`, instance: undefined };

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import type { MetricPoint, MetricsSink, SeriesPoint, SeriesQuery } from '../types.js';
+import type { MetricPoint, MetricsSink, SeriesPoint, SeriesQuery, WriteReport } from '../types.js';
 
 export interface EmbeddedConfig {
   path: string;
@@ -89,10 +89,13 @@ export class EmbeddedSink implements MetricsSink {
     return s;
   }
 
-  async write(points: MetricPoint[]): Promise<void> {
-    if (points.length === 0) return;
-    this.db.transaction(() => this.writeRows(pack(points)))();
-    if (++this.writesSincePrune >= 50) this.prune();
+  /** SQLite takes any finite number and any text: nothing is refused (non-finite values are skipped). */
+  async write(points: MetricPoint[]): Promise<WriteReport> {
+    if (points.length > 0) {
+      this.db.transaction(() => this.writeRows(pack(points)))();
+      if (++this.writesSincePrune >= 50) this.prune();
+    }
+    return { refused: [] };
   }
 
   private writeRows(

@@ -1,8 +1,9 @@
 // InfluxDB 1.x sink: POST /write with line protocol (precision ms), and GET /query (InfluxQL) to read a host's
-// points back for charts and forecasts, through undici.
+// points back for charts and forecasts, through undici. A write refused as bad data is split until the bad
+// lines are alone (isolate.ts); those are reported, every other line is written.
 import { request } from 'undici';
-import { toLineProtocol } from '../line-protocol.js';
-import type { MetricPoint, MetricsSink, SeriesPoint, SeriesQuery } from '../types.js';
+import { storeAnswer, unreachable, writePoints } from '../isolate.js';
+import type { MetricPoint, MetricsSink, SeriesPoint, SeriesQuery, WriteReport } from '../types.js';
 import { type InfluxQueryResponse, pointsOfResponse, seriesInfluxQL } from './query.js';
 
 export interface InfluxV1Config {
@@ -32,27 +33,23 @@ export class InfluxV1Sink implements MetricsSink {
     }
   }
 
-  async write(points: MetricPoint[]): Promise<void> {
-    const body = toLineProtocol(points);
-    if (body === '') return;
-    let res: Awaited<ReturnType<typeof request>>;
-    try {
-      res = await request(this.writeUrl, {
-        method: 'POST',
-        body,
-        headers: this.headers,
-        headersTimeout: this.config.timeoutMs,
-        bodyTimeout: this.config.timeoutMs,
-      });
-    } catch (err) {
-      throw new Error(`InfluxDB 1.x at ${this.config.url} unreachable: ${(err as Error).message}`);
-    }
-    const text = await res.body.text();
-    if (res.statusCode !== 204 && res.statusCode !== 200) {
-      throw new Error(
-        `InfluxDB 1.x at ${this.config.url} refused the write: HTTP ${res.statusCode} ${text.slice(0, 300)}`,
-      );
-    }
+  async write(points: MetricPoint[]): Promise<WriteReport> {
+    const where = `InfluxDB 1.x at ${this.config.url}`;
+    return writePoints(points, where, async (body) => {
+      let res: Awaited<ReturnType<typeof request>>;
+      try {
+        res = await request(this.writeUrl, {
+          method: 'POST',
+          body,
+          headers: this.headers,
+          headersTimeout: this.config.timeoutMs,
+          bodyTimeout: this.config.timeoutMs,
+        });
+      } catch (err) {
+        throw unreachable(where, err as Error);
+      }
+      return storeAnswer(res.statusCode, await res.body.text());
+    });
   }
 
   async query(q: SeriesQuery): Promise<SeriesPoint[]> {

@@ -1,6 +1,9 @@
-// InfluxDB v2 write API sink (InfluxDB 2.x/3.x, 1.8+, VictoriaMetrics) through @influxdata/influxdb-client.
-import { InfluxDB, Point, type WriteApi } from '@influxdata/influxdb-client';
-import type { MetricPoint, MetricsSink } from '../types.js';
+// InfluxDB v2 write API sink (InfluxDB 2.x/3.x, 1.8+, VictoriaMetrics) through @influxdata/influxdb-client's
+// transport: one request per call, so that a request refused as bad data can be split until the bad lines are
+// alone (isolate.ts) and retries stay with the collector (spool and ack), not in a hidden buffer of the client.
+import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
+import { storeAnswer, unreachable, writePoints } from '../isolate.js';
+import type { MetricPoint, MetricsSink, WriteReport } from '../types.js';
 
 export interface InfluxV2Config {
   url: string;
@@ -12,36 +15,31 @@ export interface InfluxV2Config {
 
 export class InfluxV2Sink implements MetricsSink {
   readonly name = 'influx-v2';
-  private readonly writeApi: WriteApi;
+  private readonly transport: Transport;
+  private readonly path: string;
 
   constructor(private readonly config: InfluxV2Config) {
     const client = new InfluxDB({ url: config.url, token: config.token ?? '', timeout: config.timeoutMs });
-    // Retries belong to the collector (spool and ack), not to a hidden buffer inside the client.
-    this.writeApi = client.getWriteApi(config.org, config.bucket, 'ms', {
-      batchSize: 100_000,
-      flushInterval: 0,
-      maxRetries: 0,
-      maxBufferLines: 1_000_000,
+    this.transport = client.transport;
+    const query = new URLSearchParams({ org: config.org, bucket: config.bucket, precision: 'ms' });
+    this.path = `/api/v2/write?${query.toString()}`;
+  }
+
+  async write(points: MetricPoint[]): Promise<WriteReport> {
+    const where = `InfluxDB v2 write API at ${this.config.url}`;
+    return writePoints(points, where, async (body) => {
+      try {
+        await this.transport.request(this.path, body, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        });
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof HttpError) return storeAnswer(err.statusCode, err.body ?? err.message);
+        throw unreachable(where, err as Error);
+      }
     });
   }
 
-  async write(points: MetricPoint[]): Promise<void> {
-    for (const p of points) {
-      const point = new Point(p.measurement).timestamp(p.time);
-      for (const [k, v] of Object.entries(p.tags)) if (v !== '') point.tag(k, v);
-      for (const [k, v] of Object.entries(p.fields)) if (Number.isFinite(v)) point.floatField(k, v);
-      this.writeApi.writePoint(point);
-    }
-    try {
-      await this.writeApi.flush();
-    } catch (err) {
-      throw new Error(`InfluxDB v2 write API at ${this.config.url} failed: ${(err as Error).message}`);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.writeApi.close().catch((err: Error) => {
-      throw new Error(`closing InfluxDB v2 writer: ${err.message}`);
-    });
-  }
+  async close(): Promise<void> {}
 }

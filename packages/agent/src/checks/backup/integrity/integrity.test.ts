@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { MetricsSchema } from '@vigie/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runBuiltCheck } from '../../../../../../test/support/built-check.js';
 import type { CheckContext } from '../../types.js';
 import { archiveKind, firstLine, verifyArchive } from './archive.js';
 import integrityDefault, { backupIntegrityCheck } from './index.js';
@@ -231,18 +232,13 @@ describe('backup-integrity check', () => {
     const archive = await tarArchive('etc.tar', '-cf');
     await chmod(archive, 0o000);
     await chmod(folder, 0o755);
-    const built = fileURLToPath(
-      new URL('../../../../dist/checks/backup/integrity/index.js', import.meta.url),
-    );
-    const script = `const m = await import(${JSON.stringify(built)});
-const r = await m.backupIntegrityCheck.run({ path: ${JSON.stringify(archive)} },
-  { signal: new AbortController().signal, now: () => new Date(), state: new Map() });
-process.stdout.write(JSON.stringify(r));`;
-    const asNobody =
-      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-    const [cmd, ...args] = [...asNobody, process.execPath, '--input-type=module', '-e', script];
-    const { stdout } = await run(cmd as string, args);
-    expect(JSON.parse(stdout)).toEqual({
+    const outcome = await runBuiltCheck({
+      module: fileURLToPath(new URL('../../../../dist/checks/backup/integrity/index.js', import.meta.url)),
+      check: 'backupIntegrityCheck',
+      options: { path: archive },
+      asNobody: true,
+    });
+    expect(outcome).toEqual({
       status: 'unknown',
       metrics: {},
       message: `cannot read ${archive}: EACCES: permission denied, access '${archive}'`,

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { MetricsSchema } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltCheck } from '../../../../../../test/support/built-check.js';
 import { ensureBinary } from '../../../../../../test/support/packages.js';
 import type { CheckContext } from '../../types.js';
 import { emptyPasswords, extraUid0, parsePasswd, parseShadow } from './databases.js';
@@ -107,23 +108,19 @@ describe('accounts check', () => {
   // Root reads /etc/shadow whatever its mode, so the check runs as `nobody` in a child process when the
   // tests run as root (it imports the built plugin, which `npm test` builds first).
   it('is unknown for the password part when shadow is unreadable, and still checks UID 0', async () => {
-    const built = fileURLToPath(
-      new URL('../../../../dist/checks/security/accounts/index.js', import.meta.url),
-    );
-    const asNobody = async (options: object) => {
-      const script = `const m = await import(${JSON.stringify(built)});
-const r = await m.accountsCheck.run(${JSON.stringify(options)},
-  { signal: new AbortController().signal, now: () => new Date(), state: new Map() });
-process.stdout.write(JSON.stringify(r));`;
-      const prefix =
-        process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-      const [cmd, ...args] = [...prefix, process.execPath, '--input-type=module', '-e', script];
-      return JSON.parse((await run(cmd as string, args)).stdout) as {
-        status: string;
-        metrics: object;
-        message: string;
-      };
-    };
+    const asNobody = (options: object) =>
+      runBuiltCheck({
+        module: fileURLToPath(new URL('../../../../dist/checks/security/accounts/index.js', import.meta.url)),
+        check: 'accountsCheck',
+        options,
+        asNobody: true,
+      });
+    // The captured passwd file, where nobody may read it (the checkout may be in a folder it cannot enter).
+    const shared = await mkdtemp(join(tmpdir(), 'vigie-accounts-'));
+    await chmod(shared, 0o755);
+    const passwd = join(shared, 'passwd');
+    await copyFile(testdataPath('passwd-useradd-toor-deploy.txt'), passwd);
+    await chmod(passwd, 0o644);
     const real = await asNobody({});
     expect(real).toEqual({
       status: 'unknown',
@@ -134,7 +131,7 @@ process.stdout.write(JSON.stringify(r));`;
     });
     // An extra UID 0 account is critical even when shadow cannot be read.
     const captured = await asNobody({
-      passwdFile: testdataPath('passwd-useradd-toor-deploy.txt'),
+      passwdFile: passwd,
       shadowFile: '/etc/shadow',
     });
     expect(captured.status).toBe('critical');

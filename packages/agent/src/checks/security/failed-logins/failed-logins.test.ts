@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { appendFile, chmod, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { MetricsSchema } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltCheck } from '../../../../../../test/support/built-check.js';
 import type { CheckContext } from '../../types.js';
 import failedLoginsDefault, { failedLoginsCheck } from './index.js';
 import { journalArgs, readJournal } from './journal.js';
@@ -171,20 +170,14 @@ describe('failed-logins check on a log file', () => {
   it('is unknown when the agent may not read the log', async () => {
     const path = await logFile(authLog);
     await chmod(path, 0o640);
-    const built = fileURLToPath(
-      new URL('../../../../dist/checks/security/failed-logins/index.js', import.meta.url),
-    );
-    const script = `const m = await import(${JSON.stringify(built)});
-const r = await m.failedLoginsCheck.run({ logFiles: [${JSON.stringify(path)}], countExisting: true },
-  { signal: new AbortController().signal, now: () => new Date(), state: new Map() });
-process.stdout.write(JSON.stringify(r));`;
-    const asNobody =
-      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-    const [cmd, ...args] = [...asNobody, process.execPath, '--input-type=module', '-e', script];
-    const outcome = JSON.parse((await promisify(execFile)(cmd as string, args)).stdout) as {
-      status: string;
-      message: string;
-    };
+    const outcome = await runBuiltCheck({
+      module: fileURLToPath(
+        new URL('../../../../dist/checks/security/failed-logins/index.js', import.meta.url),
+      ),
+      check: 'failedLoginsCheck',
+      options: { logFiles: [path], countExisting: true },
+      asNobody: true,
+    });
     expect(outcome.status).toBe('unknown');
     expect(outcome.message).toBe(`cannot read ${path}: EACCES: permission denied, open '${path}'`);
   });

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { MetricsSchema } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltCheck } from '../../../../../../test/support/built-check.js';
 import type { CheckContext } from '../../types.js';
 import filePermissionsDefault, { filePermissionsCheck } from './index.js';
 import { formatMode, judgeFile, parseMode } from './modes.js';
@@ -35,26 +36,15 @@ async function dir(path: string, mode: number): Promise<string> {
   return path;
 }
 
-/** Runs the built check (which `npm test` builds first) in a child process, under `prefix` (setpriv, unshare...). */
-async function runBuilt(prefix: readonly string[], options: object, shell?: string) {
-  const built = fileURLToPath(
-    new URL('../../../../dist/checks/security/file-permissions/index.js', import.meta.url),
-  );
-  const script = `const m = await import(${JSON.stringify(built)});
-const r = await m.filePermissionsCheck.run(${JSON.stringify(options)},
-  { signal: new AbortController().signal, now: () => new Date(), state: new Map() });
-process.stdout.write(JSON.stringify(r));`;
-  const node = [process.execPath, '--input-type=module', '-e', script];
-  const command =
-    shell === undefined
-      ? [...prefix, ...node]
-      : [...prefix, 'sh', '-c', `${shell} && exec "$@"`, 'sh', ...node];
-  const [cmd, ...args] = command;
-  return JSON.parse((await run(cmd as string, args)).stdout) as {
-    status: string;
-    metrics: object;
-    message: string;
-  };
+/** Runs the built check in a child process (see test/support/built-check.ts). */
+function runBuilt(run: { options: object; asNobody?: boolean; prefix?: string[]; shell?: string }) {
+  return runBuiltCheck({
+    module: fileURLToPath(
+      new URL('../../../../dist/checks/security/file-permissions/index.js', import.meta.url),
+    ),
+    check: 'filePermissionsCheck',
+    ...run,
+  });
 }
 
 beforeAll(async () => {
@@ -169,11 +159,11 @@ describe('world-writable scan of a real tree', () => {
     const root = await dir(join(folder, 'with-mount'), 0o755);
     const mnt = await dir(join(root, 'mnt'), 0o755);
     await file(join(root, 'here.txt'), 0o666);
-    const outcome = await runBuilt(
-      ['unshare', '-m', '--propagation', 'private'],
-      { worldWritable: { paths: [root] } },
-      `mount -t tmpfs -o mode=0777 vigie-test ${mnt} && touch ${mnt}/there.txt && chmod 666 ${mnt}/there.txt`,
-    );
+    const outcome = await runBuilt({
+      prefix: ['unshare', '-m', '--propagation', 'private'],
+      options: { worldWritable: { paths: [root] } },
+      shell: `mount -t tmpfs -o mode=0777 vigie-test ${mnt} && touch ${mnt}/there.txt && chmod 666 ${mnt}/there.txt`,
+    });
     expect(outcome).toMatchObject({ status: 'critical', metrics: { world_writable: 1, scanned: 2 } });
     expect(outcome.message).toBe(`1 world-writable: ${root}/here.txt`);
   });
@@ -246,9 +236,12 @@ describe('sensitive files', () => {
   it('is unknown when a file cannot be examined', async () => {
     const closed = await dir(join(folder, 'closed'), 0o700);
     await file(join(closed, 'inside.key'), 0o600);
-    const outcome = await runBuilt(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'], {
-      files: [{ path: join(closed, 'inside.key'), mode: '0600' }],
-      worldWritable: { paths: [closed] },
+    const outcome = await runBuilt({
+      options: {
+        files: [{ path: join(closed, 'inside.key'), mode: '0600' }],
+        worldWritable: { paths: [closed] },
+      },
+      asNobody: true,
     });
     expect(outcome.status).toBe('unknown');
     expect(outcome.message).toBe(

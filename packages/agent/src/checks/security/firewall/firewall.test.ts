@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { MetricsSchema } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltCheck } from '../../../../../../test/support/built-check.js';
 import { ensureBinary } from '../../../../../../test/support/packages.js';
 import type { CheckContext } from '../../types.js';
 import firewallDefault, { checkFirewall, firewallCheck } from './index.js';
@@ -23,15 +24,13 @@ const context = (): CheckContext => ({ signal: signal(), now: () => new Date(), 
 
 type Outcome = { status: string; metrics: Record<string, number>; message: string };
 
-/** Runs the built check (which `npm test` builds first) in a child process, under `prefix`. */
-async function runBuilt(prefix: readonly string[], options: object): Promise<Outcome> {
-  const built = fileURLToPath(new URL('../../../../dist/checks/security/firewall/index.js', import.meta.url));
-  const script = `const m = await import(${JSON.stringify(built)});
-const r = await m.firewallCheck.run(${JSON.stringify(options)},
-  { signal: new AbortController().signal, now: () => new Date(), state: new Map() });
-process.stdout.write(JSON.stringify(r));`;
-  const [cmd, ...args] = [...prefix, process.execPath, '--input-type=module', '-e', script];
-  return JSON.parse((await run(cmd as string, args)).stdout) as Outcome;
+/** Runs the built check in a child process (see test/support/built-check.ts). */
+function runBuilt(run: { options: object; asNobody?: boolean; prefix?: string[] }): Promise<Outcome> {
+  return runBuiltCheck({
+    module: fileURLToPath(new URL('../../../../dist/checks/security/firewall/index.js', import.meta.url)),
+    check: 'firewallCheck',
+    ...run,
+  });
 }
 
 describe('parsing real rulesets', () => {
@@ -110,7 +109,7 @@ describe('firewall check with the real nft and iptables', () => {
   });
 
   /** Runs the check inside the test namespace: its rules are not the host's. */
-  const inNamespace = (options: object) => runBuilt(['ip', 'netns', 'exec', namespace], options);
+  const inNamespace = (options: object) => runBuilt({ prefix: ['ip', 'netns', 'exec', namespace], options });
 
   it('is critical with no rules, then ok once rules are loaded (in a fresh network namespace, or, where namespaces are not permitted, on the captured outputs)', async () => {
     if (namespaceError !== undefined) {
@@ -166,7 +165,7 @@ describe('firewall check with the real nft and iptables', () => {
 
   // Reading the ruleset needs CAP_NET_ADMIN: as another user both tools refuse.
   it('is unknown when the agent may not read the rules', async () => {
-    const outcome = await runBuilt(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'], {});
+    const outcome = await runBuilt({ options: {}, asNobody: true });
     expect(outcome.status).toBe('unknown');
     expect(outcome.message).toMatch(
       /^cannot read the firewall rules: .*(Operation not permitted|Permission denied)/,

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { MetricsSchema } from '@vigie/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltCheck } from '../../../../../../test/support/built-check.js';
 import { ensureBinary } from '../../../../../../test/support/packages.js';
 import type { CheckContext } from '../../types.js';
 import sshdDefault, { sshdCheck } from './index.js';
@@ -161,19 +162,15 @@ describe('sshd-config check against the real sshd', () => {
   });
 
   // sshd -T reads the host keys, which only root may read: as any other user it is unknown, with sshd's
-  // reason. The check runs as `nobody` in a child process (it imports the built plugin, which `npm test`
-  // builds first).
+  // reason. The check runs as `nobody` in a child process (see test/support/built-check.ts).
   it('is unknown when the agent may not read the host keys', async () => {
-    const built = fileURLToPath(new URL('../../../../dist/checks/security/sshd/index.js', import.meta.url));
-    const script = `const m = await import(${JSON.stringify(built)});
-const r = await m.sshdCheck.run({ binary: ${JSON.stringify(sshd)} },
-  { signal: new AbortController().signal, now: () => new Date(), state: new Map() });
-process.stdout.write(JSON.stringify(r));`;
-    const asNobody =
-      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-    const [cmd, ...args] = [...asNobody, process.execPath, '--input-type=module', '-e', script];
-    const { stdout } = await promisify(execFile)(cmd as string, args);
-    expect(JSON.parse(stdout)).toEqual({
+    const outcome = await runBuiltCheck({
+      module: fileURLToPath(new URL('../../../../dist/checks/security/sshd/index.js', import.meta.url)),
+      check: 'sshdCheck',
+      options: { binary: sshd },
+      asNobody: true,
+    });
+    expect(outcome).toEqual({
       status: 'unknown',
       metrics: {},
       message: `${sshd} -T failed: exit 1: sshd: no hostkeys available -- exiting.`,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltCheck } from '../../../../../../test/support/built-check.js';
 import type { CheckContext } from '../../types.js';
 import { parseOpenSslDate, readCertificates, shortSubject, soonestExpiry } from './certificate.js';
 import tlsDefault, { tlsCertificateFileCheck } from './index.js';
@@ -206,18 +207,14 @@ describe('tls-certificate-file check', () => {
     const [cert] = await selfSigned('private', 90);
     await chmod(cert, 0o000);
     await chmod(dirname(cert), 0o755);
-    const built = fileURLToPath(
-      new URL('../../../../dist/checks/security/tls-certificate/index.js', import.meta.url),
-    );
-    const script = `const m = await import(${JSON.stringify(built)});
-const r = await m.tlsCertificateFileCheck.run({ path: ${JSON.stringify(cert)} },
-  { signal: new AbortController().signal, now: () => new Date(), state: new Map() });
-process.stdout.write(JSON.stringify(r));`;
-    const asNobody =
-      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-    const [cmd, ...args] = [...asNobody, process.execPath, '--input-type=module', '-e', script];
-    const { stdout } = await promisify(execFile)(cmd as string, args);
-    const outcome = JSON.parse(stdout) as { status: string; message: string };
+    const outcome = await runBuiltCheck({
+      module: fileURLToPath(
+        new URL('../../../../dist/checks/security/tls-certificate/index.js', import.meta.url),
+      ),
+      check: 'tlsCertificateFileCheck',
+      options: { path: cert },
+      asNobody: true,
+    });
     expect(outcome.status).toBe('unknown');
     expect(outcome.message).toContain('EACCES');
   });

@@ -13,7 +13,7 @@
 import WebSocket from 'ws';
 import { Histogram } from '../lib/stats.mjs';
 
-/** @typedef {{ host: string; token: string }} AgentSpec */
+/** @typedef {{ host: string; token: string; url?: string }} AgentSpec */
 /**
  * @typedef {object} Agent
  * @property {number} index
@@ -21,6 +21,7 @@ import { Histogram } from '../lib/stats.mjs';
  * @property {string[][]} templates result texts with holes, per check index and status
  * @property {string} host
  * @property {string} token
+ * @property {string} url the collector this agent connects to
  * @property {WebSocket | undefined} ws
  * @property {'connecting' | 'ready' | 'closed'} state
  * @property {number} cursor next check index (mod K)
@@ -346,6 +347,7 @@ async function connectAll(
     templates: [],
     host: s.host,
     token: s.token,
+    url: s.url ?? url,
     ws: undefined,
     state: /** @type {const} */ ('connecting'),
     cursor: 0,
@@ -366,7 +368,7 @@ async function connectAll(
     while (next < agents.length) {
       const a = /** @type {Agent} */ (agents[next++]);
       const t = performance.now();
-      const why = await connect(a, url);
+      const why = await connect(a, a.url);
       if (why === undefined) hist.add(performance.now() - t);
       else {
         failed++;

@@ -5,6 +5,7 @@
 //
 //   node bench/ingest/run.mjs [--agents 100,1000] [--seconds 10] [--sink embedded|influx] [--store sqlite|postgres]
 //                             [--failing-share 0.1] [--batch 50] [--workers N] [--cpu-prof] [--no-ceiling]
+//                             [--collectors K]
 //
 // For each N: the collector runs as its own process (packages/collector/dist/cli.js serve, built by
 // `npm run build`) on a free 127.0.0.1 port, on a fresh store with one tenant, N agent tokens (inserted
@@ -71,6 +72,8 @@ const USAGE = `usage: node bench/ingest/run.mjs [options]
   --warmup S             first seconds left out of the figures (default 2)
   --sink KIND            embedded | influx (InfluxDB 1.x, Debian package influxdb) (default embedded)
   --store KIND           sqlite | postgres (throwaway PostgreSQL, Debian package postgresql) (default sqlite)
+  --collectors K         collector processes on the one PostgreSQL (needs --store postgres); agent i goes to
+                         collector i mod K, as a load balancer would spread them (default 1)
   --failing-share F      share of results that are critical (default 0.1)
   --batch N              results per batch (default 50)
   --checks N             check ids per agent (default 10)
@@ -94,6 +97,7 @@ function options() {
       warmup: { type: 'string', default: '2' },
       sink: { type: 'string', default: 'embedded' },
       store: { type: 'string', default: 'sqlite' },
+      collectors: { type: 'string', default: '1' },
       'failing-share': { type: 'string', default: '0.1' },
       batch: { type: 'string', default: '50' },
       checks: { type: 'string', default: '10' },
@@ -124,6 +128,7 @@ function options() {
     warmup: num('warmup', values.warmup, 0),
     sink: values.sink,
     store: values.store,
+    collectors: Math.round(num('collectors', values.collectors, 1)),
     failingShare: num('failing-share', values['failing-share'], 0),
     batch: Math.round(num('batch', values.batch, 1)),
     checks: Math.round(num('checks', values.checks, 1)),
@@ -139,6 +144,8 @@ function options() {
   };
   if (o.sink !== 'embedded' && o.sink !== 'influx') throw new Error('--sink: embedded or influx');
   if (o.store !== 'sqlite' && o.store !== 'postgres') throw new Error('--store: sqlite or postgres');
+  if (o.collectors > 1 && o.store !== 'postgres')
+    throw new Error('--collectors: several collectors share one PostgreSQL (add --store postgres)');
   if (o.warmup >= o.seconds) throw new Error('--warmup must be shorter than --seconds');
   if (o.batch > 1000) throw new Error('--batch: at most 1000 (the collector maxBatch set here)');
   // Failing checks: a share of the check ids (rounded), at least one when the share is above 0; the onset
@@ -662,43 +669,69 @@ async function collectorRun(o, workers, n, servers, stamp) {
       await s.close();
     }
 
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const config = {
-      listen: { host: '127.0.0.1', port },
-      dataDir: dir,
-      store:
-        store.kind === 'sqlite' ? { kind: 'sqlite', path: store.path } : { kind: 'postgres', url: store.url },
-      metrics,
-      ingest: { maxBatch: 1000, heartbeat: '10m', rateLimit: { resultsPerSecond: 1e9, burst: 1e9 } },
-      log: { level: 'info' },
-    };
-    const configFile = join(dir, 'collector.yaml');
-    writeFileSync(configFile, `# bench/ingest/run.mjs (JSON is YAML)\n${JSON.stringify(config, null, 2)}\n`);
-    const logFile = join(dir, 'collector.log');
+    // One collector, or K on the one PostgreSQL (each with its own data folder, as on separate machines).
+    /** @type {Array<{ port: number; base: string; dir: string; config: Record<string, unknown>; logFile: string; proc: import('../lib/proc.mjs').Managed }>} */
+    const instances = [];
     const profDir = join(dir, 'cpuprof');
-    const quiet = await waitForQuiet(o.quietWait);
     const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-    const proc = startProcess({
-      name: 'collector',
-      command: process.execPath,
-      args: [...nodeArgs, COLLECTOR_CLI, 'serve', '--config', configFile],
-      cwd: dir,
-      logFile,
-      nofile: nofileFor(n + 1024),
-    });
-    try {
-      await waitUntil(`collector (${base})`, () => httpStatusIs(`${base}/healthz`, 200), {
-        timeoutMs: 30_000,
-        alive: proc.isRunning,
+    const quiet = await waitForQuiet(o.quietWait);
+    for (let k = 0; k < o.collectors; k++) {
+      const port = await freePort();
+      const own = o.collectors === 1 ? dir : join(dir, `collector-${k + 1}`);
+      mkdirSync(own, { recursive: true });
+      const config = {
+        listen: { host: '127.0.0.1', port },
+        dataDir: own,
+        store:
+          store.kind === 'sqlite'
+            ? { kind: 'sqlite', path: store.path }
+            : { kind: 'postgres', url: store.url },
+        metrics,
+        ingest: { maxBatch: 1000, heartbeat: '10m', rateLimit: { resultsPerSecond: 1e9, burst: 1e9 } },
+        ...(o.collectors > 1 ? { cluster: { instance: `collector-${k + 1}` } } : {}),
+        log: { level: 'info' },
+      };
+      const configFile = join(own, 'collector.yaml');
+      writeFileSync(
+        configFile,
+        `# bench/ingest/run.mjs (JSON is YAML)\n${JSON.stringify(config, null, 2)}\n`,
+      );
+      const logFile = join(own, 'collector.log');
+      const proc = startProcess({
+        name: o.collectors === 1 ? 'collector' : `collector-${k + 1}`,
+        command: process.execPath,
+        args: [...nodeArgs, COLLECTOR_CLI, 'serve', '--config', configFile],
+        cwd: own,
         logFile,
+        nofile: nofileFor(n + 1024),
       });
+      instances.push({ port, base: `http://127.0.0.1:${port}`, dir: own, config, logFile, proc });
+    }
+    const first = /** @type {(typeof instances)[number]} */ (instances[0]);
+    const { base, config, logFile, proc } = first;
+    // Agent i to collector i mod K, as a load balancer spreads connections.
+    for (const [i, a] of agents.entries())
+      Object.assign(a, { url: `ws://127.0.0.1:${instances[i % instances.length]?.port}/ingest` });
+    const scrapeAll = async () => {
+      /** @type {Record<string, number>} */
+      const sum = {};
+      for (const inst of instances)
+        for (const [k, v] of Object.entries(await scrapeMetrics(inst.base))) sum[k] = (sum[k] ?? 0) + v;
+      return sum;
+    };
+    try {
+      for (const inst of instances)
+        await waitUntil(`collector (${inst.base})`, () => httpStatusIs(`${inst.base}/healthz`, 200), {
+          timeoutMs: 30_000,
+          alive: inst.proc.isRunning,
+          logFile: inst.logFile,
+        });
       await sleep(1000);
 
       const poller = o.pollMs > 0 ? ticketPoller(base, apiKey, o.pollMs) : undefined;
       const healthPoller = latencyPoller(`${base}/healthz`, {}, 100);
       const queuePoller = latencyPoller(`${base}/api/tickets`, { authorization: `Bearer ${apiKey}` }, 200);
-      const countersBefore = await scrapeMetrics(base);
+      const countersBefore = await scrapeAll();
       /** @type {Array<[string, number, string, number | null]>} */
       const failingSent = [];
       let load;
@@ -709,6 +742,8 @@ async function collectorRun(o, workers, n, servers, stamp) {
           pid: proc.pid,
           agents,
           backends: {
+            // The other collectors' CPU, beside the first's (the "server" figures are the first collector's).
+            ...Object.fromEntries(instances.slice(1).map((inst, k) => [`collector-${k + 2}`, inst.proc.pid])),
             ...(servers.postgres ? { postgres: servers.postgres.pid } : {}),
             ...(servers.influx ? { influxd: servers.influx.pid } : {}),
           },
@@ -755,13 +790,18 @@ async function collectorRun(o, workers, n, servers, stamp) {
         firstBatch: ticketLatency('initial'),
         poller: pollStats,
       };
-      const counters = await scrapeMetrics(base);
-      const healthz = await fetch(`${base}/healthz`)
-        .then((r) => r.json())
-        .catch(() => undefined);
+      const counters = await scrapeAll();
+      const healthzAll = await Promise.all(
+        instances.map((inst) =>
+          fetch(`${inst.base}/healthz`)
+            .then((r) => r.json())
+            .catch(() => undefined),
+        ),
+      );
+      const healthz = instances.length === 1 ? healthzAll[0] : healthzAll;
 
-      log('stopping the collector');
-      await proc.stop('SIGTERM', o.cpuProf ? 60_000 : 20_000);
+      log(instances.length === 1 ? 'stopping the collector' : `stopping the ${instances.length} collectors`);
+      await Promise.all(instances.map((inst) => inst.proc.stop('SIGTERM', o.cpuProf ? 60_000 : 20_000)));
       let profile;
       if (o.cpuProf) {
         const files = existsSync(profDir)
@@ -800,16 +840,18 @@ async function collectorRun(o, workers, n, servers, stamp) {
           batchSeconds !== undefined && batches ? round((batchSeconds / batches) * 1000, 2) : undefined,
         counters,
         healthz,
-        log: logProblems(logFile),
+        log:
+          instances.length === 1 ? logProblems(logFile) : instances.map((inst) => logProblems(inst.logFile)),
+        collectors: instances.length,
         profile,
         config,
         quiet,
       };
     } catch (err) {
-      log(logTail(logFile));
+      for (const inst of instances) log(logTail(inst.logFile));
       throw err;
     } finally {
-      await proc.stop('SIGTERM', 20_000);
+      await Promise.all(instances.map((inst) => inst.proc.stop('SIGTERM', 20_000)));
     }
   } finally {
     removeTempDir(dir);

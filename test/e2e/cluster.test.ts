@@ -238,6 +238,13 @@ checks:
     const hs = await Promise.all(alive().map((c) => health(c.base)));
     expect(hs.filter((h) => h.cluster.leader)).toHaveLength(1);
     expect(hs.every((h) => h.cluster.hostsOwned > 0)).toBe(true);
+    // /metrics says the same as /healthz, per instance.
+    for (const [i, c] of alive().entries()) {
+      const text = await (await fetch(`${c.base}/metrics`)).text();
+      const gauge = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(gauge('vigie_cluster_leader')).toBe(hs[i]?.cluster.leader ? 1 : 0);
+      expect(gauge('vigie_cluster_hosts_owned')).toBe(hs[i]?.cluster.hostsOwned);
+    }
   });
 
   it('a collector killed mid-stream: its agents deliver through the others, nothing lost or doubled', async () => {
@@ -299,11 +306,30 @@ checks:
     );
   });
 
-  it('a collector frozen longer than its leases stops acting on them; nothing is doubled when it wakes', async () => {
-    const frozen = alive().find((c) => c !== undefined) as NonNullable<(typeof collectors)[0]>;
+  it('the leader frozen longer than its leases: another leads and takes its hosts; nothing is doubled when it wakes', async () => {
+    const leaders = await Promise.all(
+      alive().map(async (c) => ((await health(c.base)).cluster.leader ? c : undefined)),
+    );
+    const frozen = leaders.find((c) => c !== undefined) as NonNullable<(typeof collectors)[0]>;
     const pid = frozen.proc.child.pid as number;
     process.kill(pid, 'SIGSTOP');
-    await new Promise((r) => setTimeout(r, 2 * LEASE_TTL_MS + 2000));
+    const frozenAt = Date.now();
+    // Its PostgreSQL session stays up (a stopped process's kernel answers keepalives): the others end it once
+    // it has been silent longer than a lease, and one of them leads.
+    await waitFor(
+      'a leader among the others',
+      async () => {
+        const hs = await Promise.all(
+          alive()
+            .filter((c) => c !== frozen)
+            .map((c) => health(c.base)),
+        );
+        return hs.some((h) => h.cluster.leader) || undefined;
+      },
+      { timeoutMs: 3 * LEASE_TTL_MS },
+    ).catch(diagnostics);
+    expect(Date.now() - frozenAt).toBeLessThan(LEASE_TTL_MS + 5000);
+    await new Promise((r) => setTimeout(r, Math.max(0, 2 * LEASE_TTL_MS + 2000 - (Date.now() - frozenAt))));
     const hostsBefore = (
       await Promise.all(
         alive()
@@ -325,6 +351,15 @@ checks:
           : undefined;
       },
       { timeoutMs: 30_000 },
+    );
+    // Awake, it steps down at its next check: one leader.
+    await waitFor(
+      'one leader',
+      async () => {
+        const hs = await Promise.all(alive().map((c) => health(c.base)));
+        return hs.filter((h) => h.cluster.leader).length === 1 || undefined;
+      },
+      { timeoutMs: 10_000 },
     );
   });
 

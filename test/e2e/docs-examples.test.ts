@@ -10,6 +10,7 @@ import { CollectorConfigSchema, loadCollectorConfig } from '@vigie/collector';
 import { validate } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { ensureBinary } from '../support/packages.js';
 import { AGENT_CLI, ROOT } from '../support/process.js';
 
 const exec = promisify(execFile);
@@ -34,11 +35,15 @@ function markdownFiles(dir = ROOT): string[] {
 }
 
 function yamlExamples(file: string): Example[] {
+  return fencedExamples(file, /^```ya?ml\s*$/);
+}
+
+function fencedExamples(file: string, opening: RegExp): Example[] {
   const lines = readFileSync(file, 'utf8').split('\n');
   const out: Example[] = [];
   let start = -1;
   lines.forEach((line, i) => {
-    if (start < 0 && /^```ya?ml\s*$/.test(line)) start = i + 1;
+    if (start < 0 && opening.test(line)) start = i + 1;
     else if (start >= 0 && /^```\s*$/.test(line)) {
       out.push({ file: relative(ROOT, file), line: start, text: lines.slice(start, i).join('\n') });
       start = -1;
@@ -148,5 +153,24 @@ describe('YAML examples in the documentation', () => {
     const sample = join(ROOT, 'packages/agent/config/sample-agent.yaml');
     const r = await exec(process.execPath, [AGENT_CLI, 'validate', '--config', sample]);
     expect(r.stdout).toMatch(/valid \(\d+ checks\)/);
+  });
+});
+
+describe('load balancer examples in the documentation', () => {
+  it('the HAProxy configuration passes `haproxy -c`', async () => {
+    const examples = markdownFiles().flatMap((f) => fencedExamples(f, /^```haproxy\s*$/));
+    expect(examples.length).toBeGreaterThan(0);
+    const haproxy = await ensureBinary('haproxy', 'haproxy');
+    for (const ex of examples) {
+      const file = join(work, `haproxy-${ex.line}.cfg`);
+      writeFileSync(file, `${ex.text}\n`);
+      const r = await exec(haproxy, ['-c', '-f', file]).catch((err: { stdout: string; stderr: string }) => ({
+        stdout: err.stdout,
+        stderr: `${ex.file}:${ex.line}: ${err.stderr}`,
+        failed: true,
+      }));
+      expect('failed' in r ? r.stderr : '', `${ex.file}:${ex.line}`).toBe('');
+      expect(r.stdout).toMatch(/Configuration file is valid/);
+    }
   });
 });

@@ -430,6 +430,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   });
   app.get('/metrics', async (_req, reply) => {
     telemetry.memory(process.memoryUsage().rss);
+    const c = cluster.status();
+    telemetry.clusterLeader(c.leader ? 1 : 0, { instance: c.instance });
+    telemetry.clusterHostsOwned(c.hostsOwned, { instance: c.instance });
     return reply.type('text/plain; version=0.0.4').send(telemetry.registry.render());
   });
   registerWebRoutes(app, { feed, db });

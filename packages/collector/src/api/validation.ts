@@ -79,7 +79,8 @@ export function hardenApi(app: FastifyInstance): void {
   // can answer (bad request, no or wrong key, out of the key's scope, not found).
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/') || route.url === '/api/live') return;
-    const schema = (route.schema ??= {}) as { response?: Record<string, unknown> };
+    route.schema = route.schema ?? {};
+    const schema = route.schema as { response?: Record<string, unknown> };
     const response = schema.response ?? {};
     if (Object.keys(response).some((status) => status.startsWith('4'))) return;
     schema.response = { ...errorResponses(400, 401, 403, 404), ...response };

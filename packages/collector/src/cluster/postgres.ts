@@ -40,6 +40,7 @@ export class PostgresCluster implements Cluster {
   private readonly releaseListeners: Array<(key: HostKey, by: string) => void> = [];
   private readonly leadershipListeners: Array<(leader: boolean) => void> = [];
   private leader = false;
+  private leaderCheckedAt = 0;
   private leaderClient: pg.Client | undefined;
   private listenClient: pg.Client | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -161,8 +162,13 @@ export class PostgresCluster implements Cluster {
 
   // ---- leader ----
 
+  /**
+   * Leader, and sure of it: the lock's session answered within the last two elections. A collector waking from
+   * a freeze (SIGSTOP, a stalled VM) may have been replaced meanwhile: it does no background work until its
+   * next check says whether its session (and so the lock) survived.
+   */
   isLeader(): boolean {
-    return this.leader;
+    return this.leader && performance.now() - this.leaderCheckedAt <= 2 * this.o.electionEveryMs + 1000;
   }
 
   onLeadership(listener: (leader: boolean) => void): void {
@@ -187,11 +193,14 @@ export class PostgresCluster implements Cluster {
       if (!this.leaderClient) this.leaderClient = await this.connect('leader');
       const c = this.leaderClient;
       if (this.leader) {
+        // Also the leader's heartbeat: its session's query_start, which the others read (below).
         await c.query('SELECT 1');
+        this.leaderCheckedAt = performance.now();
         return;
       }
-      const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK]);
-      this.setLeader(r.rows[0]?.ok === true);
+      let won = await this.tryLock(c);
+      if (!won && (await this.endFrozenLeader(c))) won = await this.tryLock(c);
+      this.setLeader(won);
     } catch (err) {
       // The session is gone, and its lock with it (the server ends it): step down at once.
       this.o.log.warn({ err: (err as Error).message }, 'leader session lost');
@@ -202,11 +211,50 @@ export class PostgresCluster implements Cluster {
     }
   }
 
+  private async tryLock(c: pg.Client): Promise<boolean> {
+    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK]);
+    const ok = r.rows[0]?.ok === true;
+    if (ok) this.leaderCheckedAt = performance.now();
+    return ok;
+  }
+
+  /**
+   * A leader that is alive checks its lock every election, which sets its session's query_start. One whose
+   * session has been silent for a whole lease time to live is frozen (its TCP connection may stay up for
+   * ever: a stopped process's kernel still answers keepalives): its session is ended, which frees the lock.
+   * It steps down when it wakes (its next check fails). Returns whether a session was ended.
+   */
+  private async endFrozenLeader(c: pg.Client): Promise<boolean> {
+    const r = await c.query<{ pid: number; silent_ms: string; application_name: string }>(
+      `SELECT a.pid, a.application_name,
+              (extract(epoch from (clock_timestamp() - a.query_start)) * 1000)::bigint AS silent_ms
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [LEADER_LOCK],
+    );
+    const holder = r.rows[0];
+    if (!holder || Number(holder.silent_ms) <= this.o.leaseTtlMs) return false;
+    this.o.log.warn(
+      { leader: holder.application_name, pid: holder.pid, silentMs: Number(holder.silent_ms) },
+      'the leader has been silent longer than the lease time to live: ending its session',
+    );
+    await c.query('SELECT pg_terminate_backend($1)', [holder.pid]);
+    // The lock is released as the backend exits: give it a moment.
+    for (let i = 0; i < 20; i++) {
+      const still = await c.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [holder.pid]);
+      if (still.rowCount === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
+  }
+
   // ---- messages between collectors ----
 
   private async connect(purpose: string): Promise<pg.Client> {
     const c = new pg.Client({
       connectionString: this.o.url,
+      application_name: `vigie ${purpose} ${this.instance}`.slice(0, 63),
       keepAlive: true,
       keepAliveInitialDelayMillis: 5000,
     });
@@ -302,7 +350,7 @@ export class PostgresCluster implements Cluster {
   }
 
   status(): ClusterStatus {
-    return { instance: this.instance, mode: 'postgres', leader: this.leader, hostsOwned: this.held.size };
+    return { instance: this.instance, mode: 'postgres', leader: this.isLeader(), hostsOwned: this.held.size };
   }
 
   async close(): Promise<void> {

@@ -114,6 +114,11 @@ export function collectorTelemetry() {
       'vigie_ingest_store_transactions',
       'Store transactions run by the ingest path since start',
     ),
+    clusterLeader: t.gauge(
+      'vigie_cluster_leader',
+      'Whether this collector runs the background work (SLA sweeps, dispatch, retention): 1 or 0',
+    ),
+    clusterHostsOwned: t.gauge('vigie_cluster_hosts_owned', 'Hosts whose lease this collector holds'),
     memory: t.gauge('vigie_process_resident_memory_bytes', 'Resident memory of the collector process'),
   };
 }

@@ -738,7 +738,7 @@ async function collectorRun(o, workers, n, servers, stamp) {
       let pollStats;
       try {
         load = await driveLoad(o, workers, {
-          url: `ws://127.0.0.1:${port}/ingest`,
+          url: `ws://127.0.0.1:${first.port}/ingest`,
           pid: proc.pid,
           agents,
           backends: {
@@ -890,7 +890,12 @@ async function ceilingRun(
       },
     );
     await sleep(1000);
-    const load = await driveLoad(o, workers, { url: `ws://127.0.0.1:${port}/ingest`, pid: proc.pid, agents });
+    const load = await driveLoad(o, workers, {
+      url: `ws://127.0.0.1:${port}/ingest`,
+      pid: proc.pid,
+      // The same agents, all to the ceiling server (not to the collectors they were spread over).
+      agents: agents.map(({ host, token }) => ({ host, token })),
+    });
     return { ...load, quiet };
   } finally {
     await proc.stop('SIGTERM', 10_000);

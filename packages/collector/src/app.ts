@@ -256,6 +256,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   const ingestLog = log.child({ component: 'ingest' });
   const {
     store: ingestStore,
+    stats: ingestStats,
     hosts,
     committer,
   } = createIngest(
@@ -290,6 +291,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   telemetry.registry.onCollect(() => {
     telemetry.storeStatements(ingestStore.counters.statements);
     telemetry.storeTransactions(ingestStore.counters.transactions);
+    telemetry.ticketConflicts(ingestStats.ticketConflicts);
     telemetry.ingestBacklog(committer.backlog());
     telemetry.hostsInMemory(hosts.size());
   });

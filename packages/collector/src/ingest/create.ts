@@ -49,6 +49,8 @@ export interface IngestDeps {
 
 export interface Ingest {
   store: IngestStore;
+  /** ticketConflicts: group transactions replanned after another writer opened a ticket on one of their keys. */
+  stats: { ticketConflicts: number };
   hosts: HostStates;
   committer: GroupCommit;
 }
@@ -63,6 +65,7 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps): Ingest
     now,
     onError: deps.onWriteBehindError ?? ((err) => process.emitWarning(`ingest write-behind: ${err.message}`)),
   });
+  const stats = { ticketConflicts: 0 };
   const pipeline = new IngestPipeline([
     new DedupeStage(ingestStore),
     new ClockStage({ toleranceMs: settings.clockToleranceMs, staleAfterMs: settings.staleAfterMs }),
@@ -77,6 +80,9 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps): Ingest
       dueTimesOf: (tenant) => deps.contracts.dueTimesOf(store.db, tenant),
       notifier: deps.notifier,
       maintenance: deps.maintenance,
+      onConflict: () => {
+        stats.ticketConflicts++;
+      },
     }),
   ]);
   const committer = new GroupCommit(
@@ -84,5 +90,5 @@ export function createIngest(settings: IngestSettings, deps: IngestDeps): Ingest
     { ...settings.group, maxQueueMs: settings.maxQueueDelayMs },
     deps.onGroup,
   );
-  return { store: ingestStore, hosts, committer };
+  return { store: ingestStore, stats, hosts, committer };
 }

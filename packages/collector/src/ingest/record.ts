@@ -24,6 +24,8 @@ export interface RecordDeps {
   dueTimesOf: DueTimesOf;
   notifier: Notifier;
   maintenance?: MaintenanceQuery;
+  /** Counts the transactions replanned after losing a race on an open ticket's key. */
+  onConflict?: () => void;
 }
 
 const CLOSED = new Set(['resolved', 'closed']);
@@ -35,6 +37,24 @@ export class LeaseLostError extends Error {
     this.name = 'LeaseLostError';
   }
 }
+
+/**
+ * Another writer opened a ticket on one of the group's keys between our read and our insert: the database's
+ * partial unique index on open tickets' keys (tickets_one_open_per_key) refused ours. Several collectors on
+ * one PostgreSQL, or a host whose lease moved, can get there.
+ */
+export function isOpenTicketConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code === '23505') return e.constraint === 'tickets_one_open_per_key';
+  return (
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    typeof e.message === 'string' &&
+    e.message.includes('tickets.dedup_key')
+  );
+}
+
+/** Tries of a group's transaction when it loses such a race: each retry reads the winner's ticket. */
+const CONFLICT_TRIES = 3;
 
 export class RecordStage implements Stage {
   readonly name = 'record';
@@ -61,17 +81,28 @@ export class RecordStage implements Stage {
       dueTimes: (tenant, priority, openedAt) =>
         (dueByTenant.get(tenant) as (p: Priority, o: Date) => Due)(priority, openedAt),
     };
-    await this.deps.store.transaction(async (tx) => {
-      const hosts = new Map(group.batches.map((b) => [`${b.session.tenantId}/${b.session.host}`, b.host]));
-      const held = await tx.fence([...hosts].map(([key, h]) => ({ key, generation: h.generation })));
-      const lost = [...hosts].filter(([key, h]) => h.retired || !held.has(key)).map(([key]) => key);
-      if (lost.length > 0) throw new LeaseLostError(lost);
-      const rows =
-        keys.size > 0
-          ? await tx.ticketsOf([...keys], new Date(Number.isFinite(since) ? since : 0).toISOString())
-          : [];
-      await tx.write(this.plan(group, viewsOf(rows), planDeps));
-    });
+    // The loser of a race on a key plans again against the winner's ticket: its open becomes an occurrence.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.store.transaction(async (tx) => {
+          const hosts = new Map(
+            group.batches.map((b) => [`${b.session.tenantId}/${b.session.host}`, b.host]),
+          );
+          const held = await tx.fence([...hosts].map(([key, h]) => ({ key, generation: h.generation })));
+          const lost = [...hosts].filter(([key, h]) => h.retired || !held.has(key)).map(([key]) => key);
+          if (lost.length > 0) throw new LeaseLostError(lost);
+          const rows =
+            keys.size > 0
+              ? await tx.ticketsOf([...keys], new Date(Number.isFinite(since) ? since : 0).toISOString())
+              : [];
+          await tx.write(this.plan(group, viewsOf(rows), planDeps));
+        });
+        break;
+      } catch (err) {
+        if (attempt >= CONFLICT_TRIES || !isOpenTicketConflict(err)) throw err;
+        this.deps.onConflict?.();
+      }
+    }
     for (const b of group.batches) commitToMemory(b);
   }
 

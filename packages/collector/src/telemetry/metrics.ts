@@ -114,6 +114,10 @@ export function collectorTelemetry() {
       'vigie_ingest_store_transactions',
       'Store transactions run by the ingest path since start',
     ),
+    ticketConflicts: t.gauge(
+      'vigie_ingest_ticket_conflicts',
+      'Group transactions planned again after another writer opened a ticket on one of their keys (since start)',
+    ),
     clusterLeader: t.gauge(
       'vigie_cluster_leader',
       'Whether this collector runs the background work (SLA sweeps, dispatch, retention): 1 or 0',

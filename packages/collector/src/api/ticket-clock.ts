@@ -96,6 +96,8 @@ async function categoriesOf(db: Db, tickets: readonly TicketTable[]): Promise<Ma
   const rows = await db
     .selectFrom('check_states')
     .select(['tenant_id', 'host', 'check_id', 'category'])
+    // The tenants too, so that the primary key (tenant, host, check) is used rather than a scan.
+    .where('tenant_id', 'in', [...new Set(checks.map((t) => t.tenant_id))])
     .where('host', 'in', [...new Set(checks.map((t) => t.host))])
     .where('check_id', 'in', [...new Set(checks.map((t) => t.check_id))])
     .execute();

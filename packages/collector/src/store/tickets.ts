@@ -140,11 +140,13 @@ export async function listTickets(db: Db, filter: TicketFilter): Promise<TicketT
     q = q.where((eb) =>
       eb.or([
         eb(by, order === 'asc' ? '>' : '<', after.value),
-        eb.and([eb(by, '=', after.value), eb('id', '>', after.id)]),
+        eb.and([eb(by, '=', after.value), eb('id', order === 'asc' ? '>' : '<', after.id)]),
       ]),
     );
   }
-  return q.orderBy(by, order).orderBy('id').limit(filter.limit).execute();
+  // Ties by id in the same direction, so that one index (tickets_opened_order for the default sort) serves the
+  // whole order, read backwards for the newest first, instead of a sort of every matching ticket.
+  return q.orderBy(by, order).orderBy('id', order).limit(filter.limit).execute();
 }
 
 export async function getTicket(db: Db, id: string): Promise<TicketTable | undefined> {

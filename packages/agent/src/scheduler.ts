@@ -1,7 +1,7 @@
 // Runs each configured check on its own cron schedule (node-cron), never overlapping itself.
 import { createIdGenerator } from '@vigie/shared';
 import cron, { type ScheduledTask } from 'node-cron';
-import { getCheck } from './checks/registry.js';
+import { loadCheck } from './checks/registry.js';
 import { type CheckRun, runCheck } from './checks/runner.js';
 import type { CheckPlugin } from './checks/types.js';
 import type { CheckDefinition } from './config/schema.js';
@@ -17,8 +17,8 @@ export interface SchedulerOptions {
   newId?: () => string;
   /** Run every check once at start, before its first scheduled time (default true). */
   runAtStart?: boolean;
-  /** Where check types are looked up (default: the registry). */
-  lookup?: (type: string) => CheckPlugin | undefined;
+  /** Where check types are looked up (default: the registry, which loads a check's code on first use). */
+  lookup?: (type: string) => CheckPlugin | undefined | Promise<CheckPlugin | undefined>;
 }
 
 export class Scheduler {
@@ -63,8 +63,8 @@ export class Scheduler {
     });
   }
 
-  runOnce(def: CheckDefinition): Promise<CheckRun> {
-    const plugin = (this.options.lookup ?? getCheck)(def.type);
+  async runOnce(def: CheckDefinition): Promise<CheckRun> {
+    const plugin = await (this.options.lookup ?? loadCheck)(def.type);
     if (!plugin) throw new Error(`check ${def.id}: unknown type ${def.type}`);
     return runCheck(def, plugin, {
       now: this.now,

@@ -25,6 +25,8 @@ commands:
                                        write the URL and the credential's file into the config (default
                                        /etc/vigie/agent.yaml), validate it, and (re)start the service under
                                        systemd (elsewhere: say how to start the agent)
+  outbox                               how many results wait for the collector's ack (run as the agent's
+                                       user, while the agent is stopped: the outbox has one user at a time)
   version                              print the version
 
 options:
@@ -82,6 +84,23 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'enroll':
       return enrollCommand(values);
+    case 'outbox': {
+      const config = await loadConfig(values.config);
+      const { DiskOutbox } = await import('./outbox/disk.js');
+      const d = config.delivery;
+      const outbox = new DiskOutbox({
+        dir: d.outboxDir,
+        maxBytes: d.outboxMaxBytes,
+        maxAgeMs: d.outboxMaxAgeMs,
+        newId: () => 'unused', // nothing is pushed
+      });
+      process.stdout.write(
+        `${outbox.size()} entries (${outbox.sizeBytes()} bytes) wait for the collector's ack in ${d.outboxDir}` +
+          `; ${outbox.dropped()} dropped past the bounds\n`,
+      );
+      outbox.close();
+      return 0;
+    }
     case 'checks': {
       const config = await loadConfig(values.config);
       for (const c of config.checks) {

@@ -18,6 +18,7 @@ import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onboardingCommands } from '../../packages/collector/src/onboarding/commands.js';
 import { startTestCollector, type TestCollector } from '../support/collector.js';
 import { type DebianRoot, debianRoot } from '../support/debian-root.js';
 import { ensureBinary, isRoot } from '../support/packages.js';
@@ -135,6 +136,20 @@ describe('the packaged agent', () => {
       `packaged agent: first result in ${ms.toFixed(0)} ms; executable ${(statSync(artefacts(V1).exe).size / 1048576).toFixed(1)} MB`,
     );
     expect(ms).toBeLessThan(1000);
+  });
+
+  it('the README shows the commands the collector prints, for the version the checkout builds', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const version = (
+      JSON.parse(readFileSync(join(ROOT, 'packages/agent/package.json'), 'utf8')) as { version: string }
+    ).version;
+    expect(version).toBe(V1);
+    const printed = onboardingCommands({
+      url: 'wss://vigie.provider.example/ingest',
+      token: 'vge_...',
+      version,
+    });
+    for (const f of printed.families) expect(readme).toContain(`${f.install}\n${f.enroll}\n`);
   });
 
   it('the .deb holds the executable, the unit and the config as a conffile', async () => {

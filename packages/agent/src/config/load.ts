@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { validate } from '@vigie/shared';
-import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import { checkTypes, loadChecks } from '../checks/registry.js';
 import type { CheckPlugin } from '../checks/types.js';
+import { parseCron } from '../cron.js';
 import { parseDuration } from './duration.js';
 import {
   type AgentConfig,
@@ -145,10 +145,9 @@ function resolveCheck(
   for (const [k, v] of Object.entries(entry)) {
     if (!(CHECK_COMMON_KEYS as readonly string[]).includes(k)) options[k] = v;
   }
-  if (!cron.validate(schedule)) {
-    problems.push(
-      `${at}/schedule: "${schedule}" is not a valid cron expression (5 fields, or 6 with seconds first)`,
-    );
+  const cron = parseCron(schedule);
+  if (typeof cron === 'string') {
+    problems.push(`${at}/schedule: "${schedule}" is not a valid cron expression: ${cron}`);
   }
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   if (entry.timeout !== undefined) {

@@ -135,7 +135,16 @@ const { AGENT_VERSION } = await import(join(root, 'packages/agent/dist/version.j
 const packagedExe =
   values.exe ?? join(root, `packages/agent/packaging/out/vigie-agent-${AGENT_VERSION}-linux-x64`);
 
-async function measureAgent(label, command, args) {
+// The packaged agent runs with the environment its systemd unit gives it (NODE_OPTIONS), as installed.
+const unitEnv = Object.fromEntries(
+  [
+    ...readFileSync(join(root, 'packages/agent/systemd/vigie-agent.service'), 'utf8').matchAll(
+      /^Environment=(NODE_OPTIONS)=(.*)$/gm,
+    ),
+  ].map((m) => [m[1], m[2]]),
+);
+
+async function measureAgent(label, command, args, env = {}) {
   const collector = await fakeCollector();
   const config = parse(DEFAULT_CONFIG_YAML);
   // Checks that run every minute by default run every `interval` seconds here; the rarer ones (updates, accounts,
@@ -150,6 +159,7 @@ async function measureAgent(label, command, args) {
   const t0 = performance.now();
   const agent = start(command, [...args, 'run', '--config', join(tmp, label, 'agent.yaml')], {
     VIGIE_LOG_LEVEL: 'warn',
+    ...env,
   });
   await sleep(15000); // start-up and the first round (every check runs once at start, updates included)
   const firstResultMs =
@@ -258,7 +268,7 @@ const line = (m) =>
 console.log(`
 Agent footprint (${checkIds.length} default checks: ${checkIds.join(', ')}; a round every ${interval} s for ${seconds} s)
   dev build    ${line(agentM)}
-  packaged     ${packagedM.available ? line(packagedM) : packagedM.reason}
+  packaged     ${packagedM.available ? `${line(packagedM)}   (env of the unit: ${JSON.stringify(unitEnv)})` : packagedM.reason}
   bare node    RSS median ${mb(bareM.rssMedianKb)}
   node-exporter${exporter.available ? ` RSS median ${mb(exporter.rssMedianKb)}   CPU ${(exporter.cpuSecondsPerScrape * 1000).toFixed(1)} ms/scrape   ${exporter.bytesPerScrape} bytes/scrape` : ` ${exporter.reason}`}
   target: RSS <= bare node + 20 MB, first result < 1 s

@@ -1,5 +1,6 @@
+import { readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuModel, parseOsRelease } from './host.js';
+import { cpuModel, parseOsRelease, zoneOfHost } from './host.js';
 
 describe('host facts', () => {
   it('reads distro, release and codename from os-release as the fingerprint always has', () => {
@@ -43,5 +44,21 @@ VERSION_CODENAME=jammy`;
       manufacturer: 'QEMU',
       brand: 'Virtual version 2.5+',
     });
+  });
+
+  it('names the time zone as Intl would, without loading ICU', () => {
+    expect(zoneOfHost(undefined, '/usr/share/zoneinfo/Europe/Paris')).toBe('Europe/Paris');
+    expect(zoneOfHost(undefined, '../usr/share/zoneinfo/Etc/UTC')).toBe('UTC');
+    expect(zoneOfHost(':America/New_York', '/usr/share/zoneinfo/Etc/UTC')).toBe('America/New_York');
+    expect(zoneOfHost(undefined, undefined)).toBeUndefined();
+    // This machine: the same answer as Intl's (when its zone is named by TZ or a link).
+    let link: string | undefined;
+    try {
+      link = readlinkSync('/etc/localtime');
+    } catch {
+      link = undefined; // no link here: nothing to compare
+    }
+    const zone = zoneOfHost(process.env.TZ, link);
+    if (zone !== undefined) expect(zone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 });

@@ -1,5 +1,5 @@
 // Reads the host facts that make up the fingerprint: OS, kernel, time zone, locale, CPU and memory.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { arch, cpus, release, totalmem } from 'node:os';
 import { hasErrorCode } from '../../failure.js';
 
@@ -32,7 +32,7 @@ export async function readHostFacts(): Promise<HostFacts> {
     ...distro,
     kernel: release(),
     arch: arch(),
-    timezone: pickTimezone(Intl.DateTimeFormat().resolvedOptions().timeZone, etcTimezone),
+    timezone: pickTimezone(zoneOfHost(process.env.TZ, await readLocaltimeLink()), etcTimezone),
     locale: pickLocale(process.env, systemLocale),
     cpuModel: [cpu.manufacturer, cpu.brand].filter((part) => part !== '').join(' '),
     cpuCores: cpus().length,
@@ -109,6 +109,34 @@ export function cpuModel(cpuinfo: string, fallback: string): { manufacturer: str
   for (const [needle, name] of MANUFACTURERS) if (lower.includes(needle)) manufacturer = name;
   if (brand.includes('Xen')) manufacturer = 'Xen Hypervisor';
   return { manufacturer, brand: brand.split(' ').slice(1).join(' ') };
+}
+
+// The zone is read as the runtime resolves it (TZ, else the /etc/localtime link) without Intl, which would load
+// ICU's data (about 8 MB resident) for one name. Intl names the UTC aliases "UTC": so does this.
+const UTC_ALIASES = new Set(
+  ['UTC', 'UCT', 'Universal', 'Zulu', 'GMT', 'GMT0', 'GMT+0', 'GMT-0', 'Greenwich'].flatMap((z) => [
+    z,
+    `Etc/${z}`,
+  ]),
+);
+
+/** The IANA zone named by TZ (`:Europe/Paris`, a zoneinfo path) or by the /etc/localtime link, else undefined. */
+export function zoneOfHost(tz: string | undefined, localtimeLink: string | undefined): string | undefined {
+  const named = tz !== undefined && tz !== '' ? tz.replace(/^:/, '') : localtimeLink;
+  if (named === undefined) return undefined;
+  const zone = named.includes('zoneinfo/') ? named.slice(named.lastIndexOf('zoneinfo/') + 9) : named;
+  if (zone === '' || zone.startsWith('/')) return undefined;
+  return UTC_ALIASES.has(zone) ? 'UTC' : zone;
+}
+
+async function readLocaltimeLink(): Promise<string | undefined> {
+  try {
+    return await readlink('/etc/localtime');
+  } catch (err) {
+    if (hasErrorCode(err, 'ENOENT') || hasErrorCode(err, 'EINVAL') || hasErrorCode(err, 'EACCES'))
+      return undefined;
+    throw err;
+  }
 }
 
 /** The IANA zone the runtime resolved (TZ, else /etc/localtime), else the name in /etc/timezone. */

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG_YAML } from './config/default.js';
 import { ingestUrl, withCollector } from './config/edit.js';
 import { ConfigError, loadConfigFile, parseConfig } from './config/load.js';
 import type { AgentConfig } from './config/schema.js';
+import { createLog, isLevelName } from './log.js';
 import { runAllOnce } from './scheduler.js';
 import { restartService } from './service.js';
 import { AGENT_VERSION } from './version.js';
@@ -114,12 +115,12 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       const config = await loadConfig(values.config);
       if (values.once) return runOnce(config, values.check, values.json === true);
-      // Loaded only for a long run: `run --once`, `validate` and `enroll` start faster without them.
-      const [{ default: pino }, { startAgent }] = await Promise.all([import('pino'), import('./agent.js')]);
-      const log = pino(
-        { name: 'vigie-agent', level: process.env.VIGIE_LOG_LEVEL ?? 'info' },
-        pino.destination(2),
-      );
+      const level = process.env.VIGIE_LOG_LEVEL ?? 'info';
+      if (!isLevelName(level))
+        throw new UsageError(`VIGIE_LOG_LEVEL: "${level}" is not debug, info, warn or error`);
+      const log = createLog({ name: 'vigie-agent', level });
+      // Loaded only for a long run: `run --once`, `validate` and `enroll` start faster without it.
+      const { startAgent } = await import('./agent.js');
       const agent = startAgent(config, log);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

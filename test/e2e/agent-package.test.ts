@@ -299,6 +299,7 @@ describe.skipIf(!isRoot())('the .deb in a Debian root without Node.js', () => {
     expect(readFileSync(join(root.dir, 'etc/passwd'), 'utf8')).toMatch(
       /^vigie-agent:x:\d+:\d+:[^:]*:\/var\/lib\/vigie-agent:\/usr\/sbin\/nologin$/m,
     );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax, not a template
     expect(await root.run(['dpkg-query', '-W', '-f=${Status} ${Version}', 'vigie-agent'])).toBe(
       `install ok installed ${V1}`,
     );
@@ -416,5 +417,32 @@ describe.skipIf(!isRoot())('the .deb in a Debian root without Node.js', () => {
     // Every entry queued before the upgrade is acked (a check that finished during the stop may be left).
     expect(outboxSeqs(root).acked).toBeGreaterThanOrEqual(queued.last);
     expect(await pendingInOutbox(root)).toBeLessThanOrEqual(2);
+  });
+
+  it('the tarball installs with install.sh (other distributions), again over itself keeping the config', async () => {
+    const root = await debianRoot();
+    cleanups.push(() => root.dispose());
+    const { tarball } = artefacts(V1);
+    copyFileSync(tarball, join(root.dir, 'tmp', basename(tarball)));
+    const said = await root.run([
+      'sh',
+      '-c',
+      `cd /tmp && tar -xzf ${basename(tarball)} && ./vigie-agent-${V1}-linux-x64/install.sh`,
+    ]);
+    expect(said).toContain(`vigie-agent ${V1} installed in /usr/local/bin`);
+    expect(said).toContain('next: vigie-agent enroll --url wss://HOST/ingest --token vge_...');
+    const uid = idOf(root, 'passwd', 'vigie-agent');
+    const gid = idOf(root, 'group', 'vigie-agent');
+    const st = (p: string) => statSync(join(root.dir, p));
+    expect([st('usr/local/bin/vigie-agent').mode & 0o7777, st('usr/local/bin/vigie-agent').uid]).toEqual([
+      0o755, 0,
+    ]);
+    expect([st('var/lib/vigie-agent').mode & 0o7777, st('var/lib/vigie-agent').uid]).toEqual([0o700, uid]);
+    expect([st('etc/vigie/agent.yaml').mode & 0o7777, st('etc/vigie/agent.yaml').gid]).toEqual([0o640, gid]);
+    // Run again (an upgrade): an edited config is kept.
+    writeFileSync(join(root.dir, 'etc/vigie/agent.yaml'), '# edited\n', { flag: 'a' });
+    await root.run(['sh', '-c', `/tmp/vigie-agent-${V1}-linux-x64/install.sh`]);
+    expect(readFileSync(join(root.dir, 'etc/vigie/agent.yaml'), 'utf8')).toMatch(/# edited\n$/);
+    expect(await root.run(['/usr/local/bin/vigie-agent', 'version'])).toBe(`vigie-agent ${V1}\n`);
   });
 });

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Agent footprint: the agent with its default checks on a fast schedule, against a bare `node` process (memory
-// floor) and Debian's prometheus-node-exporter scraped at the same rate (a peer's CPU per collection).
-// Prints a table and writes bench/results/agent-footprint-<time>.json. Options:
+// Agent footprint: the agent with its default checks on a fast schedule, as the dev build (node dist/cli.js) and
+// as the packaged single executable (`npm run package`), against a bare `node` process (memory floor) and
+// Debian's prometheus-node-exporter scraped at the same rate (a peer's CPU per collection). Also the time from
+// process start to the first result at the collector. Prints a table and writes
+// bench/results/agent-footprint-<time>.json. Options:
 //   --seconds 60     how long each process is measured
 //   --interval 5     seconds between rounds (the default config runs every minute; rounds are sped up to measure)
+//   --exe FILE       the packaged executable (default: the one `npm run package` left in packages/agent/packaging/out)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +19,11 @@ import { parse, stringify } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, interval: { type: 'string', default: '5' } },
+  options: {
+    seconds: { type: 'string', default: '60' },
+    interval: { type: 'string', default: '5' },
+    exe: { type: 'string' },
+  },
 });
 const seconds = Number(values.seconds);
 const interval = Number(values.interval);
@@ -65,7 +72,14 @@ function start(cmd, args, env = {}) {
 async function fakeCollector() {
   const port = await freePort();
   const wss = new WebSocketServer({ host: '127.0.0.1', port });
-  const stats = { bytes: 0, resultBytes: 0, results: 0, frames: 0, byCheck: new Map() };
+  const stats = {
+    bytes: 0,
+    resultBytes: 0,
+    results: 0,
+    frames: 0,
+    byCheck: new Map(),
+    firstResultAt: undefined,
+  };
   wss.on('connection', (ws) => {
     ws.on('message', (data) => {
       const text = data.toString();
@@ -89,6 +103,7 @@ async function fakeCollector() {
       if (m.type === 'results') {
         stats.resultBytes += Buffer.byteLength(text);
         stats.results += m.results.length;
+        stats.firstResultAt ??= performance.now();
         for (const r of m.results) stats.byCheck.set(r.checkId, (stats.byCheck.get(r.checkId) ?? 0) + 1);
       }
       ws.send(JSON.stringify({ v: 1, type: 'ack', batchId: id, accepted: 1, duplicates: 0 }));
@@ -114,34 +129,68 @@ async function measure(pid, ms) {
   };
 }
 
-// 1. the agent
-const collector = await fakeCollector();
+// 1. the agent, as the dev build and as the packaged executable
 const { DEFAULT_CONFIG_YAML } = await import(join(root, 'packages/agent/dist/config/default.js'));
-const config = parse(DEFAULT_CONFIG_YAML);
-// Checks that run every minute by default run every `interval` seconds here; the rarer ones (updates, accounts,
-// the fingerprint...) keep their schedule: they run once at start, before the measurement.
-const everyMinute = (schedule) => /^\S+ \* \* \* \* \*$/.test(schedule);
-for (const c of config.checks) if (everyMinute(c.schedule)) c.schedule = `*/${interval} * * * * *`;
-const checkIds = config.checks.filter((c) => c.schedule.startsWith(`*/${interval} `)).map((c) => c.id);
-config.collector = { url: collector.url, token: 'vga_benchmark-token' };
-config.delivery = { outboxDir: join(tmp, 'outbox') };
-writeFileSync(join(tmp, 'agent.yaml'), stringify(config));
-const agent = start(
-  process.execPath,
-  [join(root, 'packages/agent/dist/cli.js'), 'run', '--config', join(tmp, 'agent.yaml')],
-  {
-    VIGIE_LOG_LEVEL: 'warn',
-  },
+const { AGENT_VERSION } = await import(join(root, 'packages/agent/dist/version.js'));
+const packagedExe =
+  values.exe ?? join(root, `packages/agent/packaging/out/vigie-agent-${AGENT_VERSION}-linux-x64`);
+
+// The packaged agent runs with the environment its systemd unit gives it (NODE_OPTIONS), as installed.
+const unitEnv = Object.fromEntries(
+  [
+    ...readFileSync(join(root, 'packages/agent/systemd/vigie-agent.service'), 'utf8').matchAll(
+      /^Environment=(NODE_OPTIONS)=(.*)$/gm,
+    ),
+  ].map((m) => [m[1], m[2]]),
 );
-await sleep(15000); // start-up and the first round (every check runs once at start, updates included)
-const fastCount = () => checkIds.reduce((n, id) => n + (collector.stats.byCheck.get(id) ?? 0), 0);
-const startResults = fastCount();
-const startBytes = collector.stats.bytes;
-const agentM = await measure(agent.child.pid, seconds * 1000);
-const rounds = Math.max(1, Math.round((fastCount() - startResults) / checkIds.length));
-const agentBytes = collector.stats.bytes - startBytes;
-agent.child.kill('SIGTERM');
-await collector.close();
+
+async function measureAgent(label, command, args, env = {}) {
+  const collector = await fakeCollector();
+  const config = parse(DEFAULT_CONFIG_YAML);
+  // Checks that run every minute by default run every `interval` seconds here; the rarer ones (updates, accounts,
+  // the fingerprint...) keep their schedule: they run once at start, before the measurement.
+  const everyMinute = (schedule) => /^\S+ \* \* \* \* \*$/.test(schedule);
+  for (const c of config.checks) if (everyMinute(c.schedule)) c.schedule = `*/${interval} * * * * *`;
+  const checkIds = config.checks.filter((c) => c.schedule.startsWith(`*/${interval} `)).map((c) => c.id);
+  config.collector = { url: collector.url, token: 'vga_benchmark-token' };
+  config.delivery = { outboxDir: join(tmp, label, 'outbox') };
+  mkdirSync(join(tmp, label), { recursive: true });
+  writeFileSync(join(tmp, label, 'agent.yaml'), stringify(config));
+  const t0 = performance.now();
+  const agent = start(command, [...args, 'run', '--config', join(tmp, label, 'agent.yaml')], {
+    VIGIE_LOG_LEVEL: 'warn',
+    ...env,
+  });
+  await sleep(15000); // start-up and the first round (every check runs once at start, updates included)
+  const firstResultMs =
+    collector.stats.firstResultAt === undefined ? null : collector.stats.firstResultAt - t0;
+  const fastCount = () => checkIds.reduce((n, id) => n + (collector.stats.byCheck.get(id) ?? 0), 0);
+  const startResults = fastCount();
+  const startBytes = collector.stats.bytes;
+  const m = await measure(agent.child.pid, seconds * 1000);
+  const rounds = Math.max(1, Math.round((fastCount() - startResults) / checkIds.length));
+  const bytes = collector.stats.bytes - startBytes;
+  agent.child.kill('SIGTERM');
+  await collector.close();
+  const cpuPerRound = m.cpuSeconds / rounds;
+  return {
+    checkIds,
+    rounds,
+    firstResultMs,
+    cpuSecondsPerRound: cpuPerRound,
+    rssMedianKb: m.rssMedianKb,
+    rssMaxKb: m.rssMaxKb,
+    bytesSentPerRound: Math.round(bytes / rounds),
+    // At the default one-minute schedule, one round a minute:
+    percentOfOneCoreAtOneMinute: (cpuPerRound / 60) * 100,
+  };
+}
+
+const agentM = await measureAgent('dev', process.execPath, [join(root, 'packages/agent/dist/cli.js')]);
+const checkIds = agentM.checkIds;
+let packagedM = { available: false, reason: `${packagedExe} not found: run npm run package first` };
+if (existsSync(packagedExe))
+  packagedM = { available: true, ...(await measureAgent('packaged', packagedExe, [])) };
 
 // 2. the floor: a bare node process
 const bare = start(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
@@ -186,42 +235,44 @@ try {
   };
 }
 
-const cpuPerRound = agentM.cpuSeconds / rounds;
+const overBare = (kb) => (kb - bareM.rssMedianKb) / 1024;
+const { checkIds: _ids, ...agentFigures } = agentM;
+const packagedFigures = packagedM.available ? (({ checkIds: _x, ...rest }) => rest)(packagedM) : packagedM;
 const result = {
   at: new Date().toISOString(),
   seconds,
   intervalSeconds: interval,
   checks: checkIds,
-  agent: {
-    rounds,
-    cpuSecondsPerRound: cpuPerRound,
-    rssMedianKb: agentM.rssMedianKb,
-    rssMaxKb: agentM.rssMaxKb,
-    bytesSentPerRound: Math.round(agentBytes / rounds),
-    // At the default one-minute schedule, one round a minute:
-    percentOfOneCoreAtOneMinute: (cpuPerRound / 60) * 100,
-  },
+  agent: agentFigures,
+  packaged: packagedFigures,
   bareNode: { rssMedianKb: bareM.rssMedianKb },
   nodeExporter: exporter,
   ratios: {
-    agentRssOverBareNodeMb: (agentM.rssMedianKb - bareM.rssMedianKb) / 1024,
+    agentRssOverBareNodeMb: overBare(agentM.rssMedianKb),
+    packagedRssOverBareNodeMb: packagedM.available ? overBare(packagedM.rssMedianKb) : null,
     agentCpuPerRoundOverExporterCpuPerScrape: exporter.available
-      ? cpuPerRound / exporter.cpuSecondsPerScrape
+      ? agentM.cpuSecondsPerRound / exporter.cpuSecondsPerScrape
       : null,
   },
   targets: {
-    rssWithin25MbOfBareNode: (agentM.rssMedianKb - bareM.rssMedianKb) / 1024 <= 25,
-    underOnePercentOfACore: (cpuPerRound / 60) * 100 < 1,
+    rssWithin20MbOfBareNode: overBare(agentM.rssMedianKb) <= 20,
+    packagedRssWithin20MbOfBareNode: packagedM.available ? overBare(packagedM.rssMedianKb) <= 20 : null,
+    firstResultUnderOneSecond: agentM.firstResultMs !== null && agentM.firstResultMs < 1000,
+    packagedFirstResultUnderOneSecond: packagedM.available ? packagedM.firstResultMs < 1000 : null,
+    underOnePercentOfACore: agentM.percentOfOneCoreAtOneMinute < 1,
   },
 };
 const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
+const line = (m) =>
+  `RSS median ${mb(m.rssMedianKb)} (max ${mb(m.rssMaxKb)}, +${overBare(m.rssMedianKb).toFixed(1)} MB over bare node)   CPU ${(m.cpuSecondsPerRound * 1000).toFixed(1)} ms/round   ${m.bytesSentPerRound} bytes/round   first result ${m.firstResultMs?.toFixed(0)} ms   (${m.rounds} rounds)`;
 console.log(`
 Agent footprint (${checkIds.length} default checks: ${checkIds.join(', ')}; a round every ${interval} s for ${seconds} s)
-  agent        RSS median ${mb(agentM.rssMedianKb)} (max ${mb(agentM.rssMaxKb)})   CPU ${(cpuPerRound * 1000).toFixed(1)} ms/round   ${result.agent.bytesSentPerRound} bytes/round   (${rounds} rounds)
+  dev build    ${line(agentM)}
+  packaged     ${packagedM.available ? `${line(packagedM)}   (env of the unit: ${JSON.stringify(unitEnv)})` : packagedM.reason}
   bare node    RSS median ${mb(bareM.rssMedianKb)}
   node-exporter${exporter.available ? ` RSS median ${mb(exporter.rssMedianKb)}   CPU ${(exporter.cpuSecondsPerScrape * 1000).toFixed(1)} ms/scrape   ${exporter.bytesPerScrape} bytes/scrape` : ` ${exporter.reason}`}
-  agent - bare node RSS: ${result.ratios.agentRssOverBareNodeMb.toFixed(1)} MB (target <= 25 MB)
-  agent CPU at a one-minute schedule: ${result.agent.percentOfOneCoreAtOneMinute.toFixed(3)} % of one core (target < 1 %)
+  target: RSS <= bare node + 20 MB, first result < 1 s
+  agent CPU at a one-minute schedule: ${agentM.percentOfOneCoreAtOneMinute.toFixed(3)} % of one core (target < 1 %)
   agent CPU per round / exporter CPU per scrape: ${result.ratios.agentCpuPerRoundOverExporterCpuPerScrape?.toFixed(2) ?? 'n/a'}
 `);
 mkdirSync(join(root, 'bench/results'), { recursive: true });

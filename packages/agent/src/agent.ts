@@ -1,7 +1,7 @@
 // Wires the agent together: scheduler -> outbox -> collector client.
 import { createIdGenerator } from '@vigie/shared';
-import type { Logger } from 'pino';
 import type { AgentConfig } from './config/schema.js';
+import type { AgentLog } from './log.js';
 import { DiskOutbox } from './outbox/disk.js';
 import { Scheduler } from './scheduler.js';
 import { SnapshotStream } from './snapshots.js';
@@ -14,7 +14,7 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
+export function startAgent(config: AgentConfig, log: AgentLog): RunningAgent {
   if (!config.collector) throw new Error('config has no collector section: nowhere to send results');
   const token = process.env.VIGIE_AGENT_TOKEN ?? config.collector.token;
   if (!token)

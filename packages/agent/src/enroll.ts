@@ -1,8 +1,22 @@
 // `vigie-agent enroll`: exchanges a one-time enrollment token for this agent's own credential, and stores it
 // in a file only the agent's user can read (mode 0600). The collector keeps only a hash of it.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Agent, request } from 'undici';
+
+/** The system user the packaged agent runs as (created by the package's maintainer scripts). */
+export const SERVICE_USER = 'vigie-agent';
+
+/** The uid and gid of a user from /etc/passwd, or undefined when there is no such user. */
+export function systemUser(name: string, passwd = '/etc/passwd'): { uid: number; gid: number } | undefined {
+  if (!existsSync(passwd)) return undefined;
+  for (const line of readFileSync(passwd, 'utf8').split('\n')) {
+    const [user, , uid, gid] = line.split(':');
+    if (user === name && uid !== undefined && gid !== undefined)
+      return { uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
+}
 
 export interface EnrollParams {
   /** The collector's base URL (http[s]://host:port), or its ingest URL (ws[s]://host:port/ingest). */
@@ -11,6 +25,8 @@ export interface EnrollParams {
   host: string;
   out: string;
   ca?: string;
+  /** Who owns the credential file (the service user when enroll runs as root). */
+  owner?: { uid: number; gid: number };
 }
 
 export interface Enrolled {
@@ -54,6 +70,7 @@ export async function enroll(p: EnrollParams): Promise<Enrolled> {
   mkdirSync(dirname(p.out), { recursive: true, mode: 0o700 });
   writeFileSync(p.out, `${body.token}\n`, { mode: 0o600 });
   chmodSync(p.out, 0o600); // an existing file keeps its old mode on write
+  if (p.owner) chownSync(p.out, p.owner.uid, p.owner.gid);
   return {
     tokenId: body.tokenId as string,
     tenant: body.tenant as string,

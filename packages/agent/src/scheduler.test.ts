@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckRun } from './checks/runner.js';
 import { type CheckPlugin, defineCheck } from './checks/types.js';
 import type { CheckDefinition } from './config/schema.js';
@@ -100,5 +100,38 @@ describe('Scheduler', () => {
     await results[0]?.settled;
     await s.tick(d);
     expect(results).toHaveLength(2);
+  });
+
+  describe('on its clock', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('runs each check at the seconds its schedule names, and not after stop', async () => {
+      vi.useFakeTimers();
+      vi.setSystemTime(new Date(2026, 10, 28, 12, 0, 0, 400)); // local time: schedules are in the host's zone
+      const seen: string[] = [];
+      const s = new Scheduler(
+        [
+          { ...def('fast'), schedule: '*/2 * * * * *' },
+          { ...def('slow'), schedule: '5 * * * * *' },
+        ],
+        {
+          onResult: (run) =>
+            seen.push(`${run.result.checkId}@${new Date(run.result.observedAt).getSeconds()}`),
+          onSkipped() {},
+        },
+        {
+          runAtStart: false,
+          lookup: plugins({
+            fast: async () => ({ status: 'ok', metrics: {}, message: '' }),
+            slow: async () => ({ status: 'ok', metrics: {}, message: '' }),
+          }),
+        },
+      );
+      s.start();
+      await vi.advanceTimersByTimeAsync(6_000);
+      await s.stop();
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(seen).toEqual(['c-fast@2', 'c-fast@4', 'c-slow@5', 'c-fast@6']);
+    });
   });
 });

@@ -1,10 +1,14 @@
-// Runs each configured check on its own cron schedule (node-cron), never overlapping itself.
+// Runs each configured check on its own cron schedule, never overlapping itself: one timer wakes at each second
+// of the local time and runs the checks whose schedule matches it.
 import { createIdGenerator } from '@vigie/shared';
-import cron, { type ScheduledTask } from 'node-cron';
-import { getCheck } from './checks/registry.js';
+import { loadCheck } from './checks/registry.js';
 import { type CheckRun, runCheck } from './checks/runner.js';
 import type { CheckPlugin } from './checks/types.js';
 import type { CheckDefinition } from './config/schema.js';
+import { type CronSchedule, cronMatches, parseCron } from './cron.js';
+
+/** After a pause (a suspended host, a stalled loop), the seconds that are still caught up, at most. */
+const CATCH_UP_SECONDS = 59;
 
 export interface SchedulerEvents {
   onResult(run: CheckRun): void;
@@ -17,12 +21,15 @@ export interface SchedulerOptions {
   newId?: () => string;
   /** Run every check once at start, before its first scheduled time (default true). */
   runAtStart?: boolean;
-  /** Where check types are looked up (default: the registry). */
-  lookup?: (type: string) => CheckPlugin | undefined;
+  /** Where check types are looked up (default: the registry, which loads a check's code on first use). */
+  lookup?: (type: string) => CheckPlugin | undefined | Promise<CheckPlugin | undefined>;
 }
 
 export class Scheduler {
-  private readonly tasks: ScheduledTask[] = [];
+  private schedules: Array<{ def: CheckDefinition; schedule: CronSchedule }> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastSecond = 0;
+  private started = false;
   private readonly running = new Set<string>();
   private readonly state = new Map<string, Map<string, unknown>>();
   private readonly now: () => Date;
@@ -38,15 +45,40 @@ export class Scheduler {
   }
 
   start(): void {
-    for (const def of this.checks) {
-      this.tasks.push(cron.schedule(def.schedule, () => this.tick(def), { name: def.id }));
-      if (this.options.runAtStart !== false) this.tick(def);
-    }
+    this.schedules = this.checks.map((def) => {
+      const schedule = parseCron(def.schedule);
+      if (typeof schedule === 'string') throw new Error(`check ${def.id}: schedule ${schedule}`);
+      return { def, schedule };
+    });
+    this.started = true;
+    this.lastSecond = Math.floor(this.now().getTime() / 1000);
+    this.arm();
+    if (this.options.runAtStart !== false) for (const def of this.checks) void this.tick(def);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.tasks.map((t) => t.stop()));
-    this.tasks.length = 0;
+    this.started = false;
+    clearTimeout(this.timer);
+  }
+
+  /** Wakes just after the next whole second. */
+  private arm(): void {
+    const ms = 1000 - (this.now().getTime() % 1000);
+    this.timer = setTimeout(() => this.onSecond(), ms + 2);
+  }
+
+  /** Runs what matches each second since the last wake (a late timer does not skip a schedule). */
+  private onSecond(): void {
+    if (!this.started) return;
+    const nowSecond = Math.floor(this.now().getTime() / 1000);
+    // The clock set back: start again from now rather than wait for the old time to come back.
+    if (nowSecond < this.lastSecond) this.lastSecond = nowSecond - 1;
+    for (let s = Math.max(this.lastSecond + 1, nowSecond - CATCH_UP_SECONDS); s <= nowSecond; s++) {
+      const at = new Date(s * 1000);
+      for (const { def, schedule } of this.schedules) if (cronMatches(schedule, at)) void this.tick(def);
+    }
+    this.lastSecond = Math.max(this.lastSecond, nowSecond);
+    this.arm();
   }
 
   /** Runs one check now unless its previous run is still going. Resolves when the run's result is out. */
@@ -63,8 +95,8 @@ export class Scheduler {
     });
   }
 
-  runOnce(def: CheckDefinition): Promise<CheckRun> {
-    const plugin = (this.options.lookup ?? getCheck)(def.type);
+  async runOnce(def: CheckDefinition): Promise<CheckRun> {
+    const plugin = await (this.options.lookup ?? loadCheck)(def.type);
     if (!plugin) throw new Error(`check ${def.id}: unknown type ${def.type}`);
     return runCheck(def, plugin, {
       now: this.now,

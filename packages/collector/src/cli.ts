@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createIdGenerator, parseDuration } from '@vigie/shared';
 import pino from 'pino';
 import { type CollectorConfig, CollectorConfigError, loadCollectorConfig } from './config/load.js';
+import { agentIngestUrl, formatOnboarding, onboardingCommands } from './onboarding/commands.js';
 import { ArchiveError } from './reversibility/archive.js';
 import { TenantCommandError, tenantCommand } from './reversibility/cli.js';
 import { ImportError } from './reversibility/import.js';
@@ -31,8 +32,11 @@ commands:
   keys create [--tenant ID] [--name N] [--role provider|client]
                                        create an API key (no --tenant: a provider key that sees every tenant;
                                        --role client: read-only for its tenant, may comment and open requests)
-  enrollments create --tenant ID [--host H] [--ttl 24h]
-                                       create a one-time enrollment token for \`vigie-agent enroll\`
+  enrollments create --tenant ID [--host H] [--ttl 24h] [--url wss://HOST/ingest]
+                                       create a one-time enrollment token and print the two commands that
+                                       onboard a server (install the package, then \`vigie-agent enroll\`);
+                                       --url: the URL agents reach this collector at (default: the config's
+                                       enrollment.publicUrl)
   bootstrap --out FILE [--tenant ID]   idempotent first-run setup: tenant, agent token, provider key in FILE (0600)
   tenant export ID --out FILE          the tenant's data in one self-describing archive (no credential)
   tenant import FILE                   an archive made by tenant export into this collector
@@ -47,6 +51,10 @@ options:
 `;
 
 const newId = createIdGenerator();
+/** The release (agent packages carry the same version), from this package's manifest (dist/ and src/ alike). */
+const RELEASE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -58,6 +66,7 @@ const OPTIONS = {
   out: { type: 'string' },
   ttl: { type: 'string' },
   role: { type: 'string' },
+  url: { type: 'string' },
   yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -141,6 +150,13 @@ async function main(argv: string[]): Promise<number> {
       case 'enrollments create': {
         const tenant = await requireTenant(db, values.tenant);
         if (values.host !== undefined) checkHost(values.host);
+        const publicUrl = values.url ?? config.publicUrl;
+        let url: string | undefined;
+        try {
+          url = publicUrl === undefined ? undefined : agentIngestUrl(publicUrl);
+        } catch (err) {
+          throw new UsageError(`--url: ${(err as Error).message}`);
+        }
         const ttlProblem = values.ttl === undefined ? undefined : enrollmentTtlProblem(values.ttl);
         if (ttlProblem) throw new UsageError(`--ttl: ${ttlProblem}`);
         const ttlMs = values.ttl ? parseDuration(values.ttl) : config.enrollmentTtlMs;
@@ -153,8 +169,14 @@ async function main(argv: string[]): Promise<number> {
         });
         process.stdout.write(
           `enrollment id: ${e.id}\nenrollment token: ${e.token}\nexpires: ${e.expiresAt}\n` +
-            `on the agent: vigie-agent enroll --url <collector URL> --token ${e.token}\n`,
+            formatOnboarding(
+              onboardingCommands({ url: url ?? '<collector URL>', token: e.token, version: RELEASE_VERSION }),
+            ),
         );
+        if (url === undefined)
+          process.stderr.write(
+            'vigie-collector: no public URL: pass --url wss://HOST/ingest or set enrollment.publicUrl\n',
+          );
         return 0;
       }
       case 'bootstrap':

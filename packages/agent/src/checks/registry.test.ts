@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CATEGORIES } from '@vigie/shared';
 import { describe, expect, it } from 'vitest';
-import { checkRegistry, checkTypes, getCheck } from './registry.js';
+import { checkTypes, isCheckType, loadCheck, loadChecks } from './registry.js';
 
 // The folder of each check, to find its README.
 const folders: Record<string, string> = {
@@ -35,17 +35,19 @@ const folders: Record<string, string> = {
 };
 
 describe('check registry', () => {
-  it('knows every check by its config type, each with a folder', () => {
+  it('knows every check by its config type, each with a folder', async () => {
     expect(checkTypes()).toEqual(Object.keys(folders).sort());
-    expect(getCheck('filesystem')?.category).toBe('performance');
-    expect(getCheck('backup-freshness')?.category).toBe('backup');
-    expect(getCheck('tls-certificate-file')?.category).toBe('security');
-    expect(getCheck('fingerprint')?.category).toBe('drift');
-    expect(getCheck('disk')).toBeUndefined();
+    expect((await loadCheck('filesystem'))?.category).toBe('performance');
+    expect((await loadCheck('backup-freshness'))?.category).toBe('backup');
+    expect((await loadCheck('tls-certificate-file'))?.category).toBe('security');
+    expect((await loadCheck('fingerprint'))?.category).toBe('drift');
+    expect(await loadCheck('disk')).toBeUndefined();
+    expect(isCheckType('disk')).toBe(false);
+    expect(isCheckType('toString')).toBe(false);
   });
 
-  it('gives each check a summary, a known category and a closed options schema', () => {
-    for (const plugin of checkRegistry.values()) {
+  it('gives each check a summary, a known category and a closed options schema', async () => {
+    for (const plugin of (await loadChecks(checkTypes())).values()) {
       expect(plugin.summary.length).toBeGreaterThan(10);
       expect(CATEGORIES).toContain(plugin.category);
       expect(plugin.options.type).toBe('object');
@@ -53,8 +55,8 @@ describe('check registry', () => {
     }
   });
 
-  it('documents every option of every check in its README', () => {
-    for (const [type, plugin] of checkRegistry) {
+  it('documents every option of every check in its README', async () => {
+    for (const [type, plugin] of await loadChecks(checkTypes())) {
       const readme = new URL(`./${folders[type]}/README.md`, import.meta.url);
       expect(existsSync(readme), `${type} has a README`).toBe(true);
       const text = readFileSync(readme, 'utf8');

@@ -1,8 +1,8 @@
 // Running a host tool for a check: to its end, in the C locale, with sbin folders on PATH when asked (nft,
 // iptables, sshd live there and an unprivileged agent's PATH often lacks them).
-import { execFile } from 'node:child_process';
 import { delimiter } from 'node:path';
 import { hasErrorCode } from './failure.js';
+import { execTool, type ToolFailure } from './spawn.js';
 
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
@@ -33,17 +33,14 @@ export function runTool(
   signal: AbortSignal,
   options: { maxBuffer: number; sbin?: boolean },
 ): Promise<ToolExit | undefined> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { signal, maxBuffer: options.maxBuffer, env: toolEnv(options.sbin) },
-      (err, stdout, stderr) => {
-        if (err === null) return resolve({ code: 0, stdout, stderr });
-        if (hasErrorCode(err, 'ENOENT')) return resolve(undefined);
-        if (typeof err.code === 'number') return resolve({ code: err.code, stdout, stderr });
-        reject(err);
-      },
-    );
-  });
+  return execTool(command, args, { signal, maxBuffer: options.maxBuffer, env: toolEnv(options.sbin) }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: unknown) => {
+      if (hasErrorCode(err, 'ENOENT')) return undefined;
+      const failure = err as ToolFailure;
+      if (typeof failure.code === 'number')
+        return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+      throw err;
+    },
+  );
 }

@@ -3,9 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { validate } from '@vigie/shared';
-import cron from 'node-cron';
 import { parseDocument } from 'yaml';
-import { checkTypes, getCheck } from '../checks/registry.js';
+import { checkTypes, loadChecks } from '../checks/registry.js';
+import type { CheckPlugin } from '../checks/types.js';
+import { parseCron } from '../cron.js';
 import { parseDuration } from './duration.js';
 import {
   type AgentConfig,
@@ -28,7 +29,8 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfigFile(path: string): AgentConfig {
+/** Reads and validates a config file; loads the plugins of the check types it names (and only those). */
+export async function loadConfigFile(path: string): Promise<AgentConfig> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -38,7 +40,7 @@ export function loadConfigFile(path: string): AgentConfig {
   return parseConfig(text, path);
 }
 
-export function parseConfig(text: string, source = '<config>'): AgentConfig {
+export async function parseConfig(text: string, source = '<config>'): Promise<AgentConfig> {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -51,7 +53,11 @@ export function parseConfig(text: string, source = '<config>'): AgentConfig {
   if (!checked.ok) throw new ConfigError(source, checked.errors);
   const input = checked.value;
   const problems: string[] = [];
-  const checks = input.checks.map((entry, i) => resolveCheck(entry as Record<string, unknown>, i, problems));
+  // Only the configured types are loaded, so only their option schemas are ever compiled.
+  const plugins = await loadChecks(input.checks.map((c) => c.type));
+  const checks = input.checks.map((entry, i) =>
+    resolveCheck(entry as Record<string, unknown>, i, plugins, problems),
+  );
   const seen = new Set<string>();
   input.checks.forEach((c, i) => {
     if (seen.has(c.id)) problems.push(`/checks/${i}/id: duplicate check id "${c.id}"`);
@@ -126,7 +132,12 @@ export function parseConfig(text: string, source = '<config>'): AgentConfig {
   };
 }
 
-function resolveCheck(entry: Record<string, unknown>, index: number, problems: string[]): CheckDefinition {
+function resolveCheck(
+  entry: Record<string, unknown>,
+  index: number,
+  plugins: ReadonlyMap<string, CheckPlugin>,
+  problems: string[],
+): CheckDefinition {
   const at = `/checks/${index}`;
   const type = String(entry.type);
   const schedule = String(entry.schedule);
@@ -134,10 +145,9 @@ function resolveCheck(entry: Record<string, unknown>, index: number, problems: s
   for (const [k, v] of Object.entries(entry)) {
     if (!(CHECK_COMMON_KEYS as readonly string[]).includes(k)) options[k] = v;
   }
-  if (!cron.validate(schedule)) {
-    problems.push(
-      `${at}/schedule: "${schedule}" is not a valid cron expression (5 fields, or 6 with seconds first)`,
-    );
+  const cron = parseCron(schedule);
+  if (typeof cron === 'string') {
+    problems.push(`${at}/schedule: "${schedule}" is not a valid cron expression: ${cron}`);
   }
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   if (entry.timeout !== undefined) {
@@ -147,7 +157,7 @@ function resolveCheck(entry: Record<string, unknown>, index: number, problems: s
       problems.push(`${at}/timeout: ${(err as Error).message}`);
     }
   }
-  const plugin = getCheck(type);
+  const plugin = plugins.get(type);
   if (!plugin) {
     problems.push(`${at}/type: unknown check type "${type}" (known: ${checkTypes().join(', ')})`);
   } else {

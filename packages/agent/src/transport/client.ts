@@ -16,8 +16,8 @@ import {
   PROTOCOL_VERSION,
   type ProtocolVersion,
 } from '@vigie/shared';
-import type { Logger } from 'pino';
 import WebSocket from 'ws';
+import type { AgentLog } from '../log.js';
 import type { Outbox, OutboxEntry } from '../outbox/outbox.js';
 import { backoffDelay } from './backoff.js';
 
@@ -95,7 +95,7 @@ export class CollectorClient {
   constructor(
     private readonly options: ClientOptions,
     private readonly outbox: Outbox,
-    private readonly log: Logger,
+    private readonly log: AgentLog,
   ) {
     this.random = options.random ?? Math.random;
     this.newId = options.newId ?? createIdGenerator();

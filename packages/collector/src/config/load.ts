@@ -60,6 +60,8 @@ export interface CollectorConfig {
   /** Several collectors on one PostgreSQL (see cluster/): ignored on SQLite. */
   cluster: { instance: string | undefined; leaseTtlMs: number; electionMs: number; leaseWaitMs: number };
   enrollmentTtlMs: number;
+  /** The ingest URL agents reach this collector at (for the commands `enrollments create` prints). */
+  publicUrl: string | undefined;
   /** For remote sinks (InfluxDB): where points wait while the sink is down or slow. */
   spool: { path: string; maxBytes: number; writeTimeoutMs: number; retryMaxMs: number; deadLetters: number };
   rules: ThresholdRule[];
@@ -202,6 +204,7 @@ export function loadCollectorConfig(
       leaseWaitMs: ms(input.cluster?.leaseWait, 30_000),
     },
     enrollmentTtlMs: ms(input.enrollment?.ttl, 86_400_000),
+    publicUrl: input.enrollment?.publicUrl,
     spool: {
       path: input.spool?.path ?? resolve(dataDir, 'spool.db'),
       maxBytes: input.spool?.maxBytes ?? 256 * 1024 * 1024,

@@ -90,7 +90,15 @@ export const CollectorConfigSchema = Type.Object(
     ),
     enrollment: Type.Optional(
       Type.Object(
-        { ttl: Type.Optional(Duration) },
+        {
+          ttl: Type.Optional(Duration),
+          publicUrl: Type.Optional(
+            Type.String({
+              pattern: '^wss?://[^/\\s]+',
+              description: 'the ingest URL agents reach this collector at, printed by enrollments create',
+            }),
+          ),
+        },
         { additionalProperties: false, description: 'default ttl 24h' },
       ),
     ),

@@ -1,6 +1,7 @@
 // Runs a plugin executable without a shell, keeps the first 64 KiB of its output, and kills it on abort.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { describeError, hasErrorCode } from '../failure.js';
+import type { ChildProcess } from 'node:child_process';
+import { describeError } from '../failure.js';
+import { killGroup, spawnInGroup } from '../spawn.js';
 import type { PluginRun } from './output.js';
 
 export const MAX_STDOUT_BYTES = 64 * 1024;
@@ -23,7 +24,7 @@ export function runPlugin(
   if (signal.aborted) return Promise.resolve({ kind: 'aborted', reason: abortReason(signal) });
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawnInGroup(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     // Arguments that the OS cannot take (a NUL byte) throw here instead of emitting 'error'.
     return Promise.resolve({ kind: 'failed', reason: describeError(err) });
@@ -69,16 +70,6 @@ function watch(child: ChildProcess, signal: AbortSignal): Promise<PluginRun> {
     });
     child.on('close', ended);
   });
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch (err) {
-    // ESRCH: the whole group is gone already. Anything else: at least kill the plugin itself.
-    if (!hasErrorCode(err, 'ESRCH')) child.kill('SIGKILL');
-  }
 }
 
 /** `ENOENT` rather than Node's `spawn /x ENOENT`: the command is already in the message. */

@@ -1,12 +1,10 @@
 // Runs borg against one repository. The repository goes through BORG_REPO and the passphrase through
 // BORG_PASSCOMMAND (`cat` of the password file), so neither shows on a command line and the agent never
 // reads the passphrase; borg is told never to stop and ask a question nobody would answer.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { describeError } from '../../failure.js';
-import { BORG_DEFAULTS } from './options.js';
 
-const execFileAsync = promisify(execFile);
+import { describeError } from '../../failure.js';
+import { execTool } from '../../spawn.js';
+import { BORG_DEFAULTS } from './options.js';
 
 export interface BorgRepository {
   repository: string;
@@ -74,14 +72,8 @@ export async function runBorg(
 ): Promise<BorgRun> {
   const binary = repo.binary ?? BORG_DEFAULTS.binary;
   try {
-    const pending = execFileAsync(binary, [...args], {
-      signal,
-      maxBuffer,
-      env: borgEnvironment(repo),
-      encoding: 'utf8',
-    });
-    pending.child.stdin?.end();
-    const { stdout } = await pending;
+    // stdin closed: the tool must never wait for a password on it.
+    const { stdout } = await execTool(binary, args, { signal, maxBuffer, env: borgEnvironment(repo) });
     return { ok: true, stdout, warning: undefined };
   } catch (err) {
     if (signal.aborted) return { ok: false, kind: 'aborted', reason: 'timed out' };

@@ -1,7 +1,7 @@
 // Reads an archive through with the system's own tools: `gzip -t` for anything gzipped (it checks the
 // CRC at the very end, which `tar -tz` may never reach: tar stops at its end-of-archive blocks), then
 // `tar -t` for tar archives, counting the entries as they stream by so a huge listing is never held.
-import { spawn } from 'node:child_process';
+import { killGroup, spawnInGroup } from '../../spawn.js';
 
 export type ArchiveKind = 'tar' | 'tar.gz' | 'gzip';
 
@@ -56,18 +56,21 @@ export async function verifyArchive(
 /** Runs one tool and waits for it to exit; `entries` counts the lines it printed (tar's listing). */
 function runVerification(command: string, args: string[], signal: AbortSignal): Promise<ArchiveVerdict> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      signal,
+    if (signal.aborted) return reject(signal.reason);
+    // Its own process group: a timeout kills gzip and whatever it piped to, not only the first process.
+    const child = spawnInGroup(command, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C' },
     });
+    const onAbort = () => killGroup(child);
+    signal.addEventListener('abort', onAbort, { once: true });
     let failure: Error | undefined;
     let newlines = 0;
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       for (const byte of chunk) if (byte === 0x0a) newlines += 1;
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < STDERR_LIMIT) stderr += chunk.toString('utf8');
     });
     child.on('error', (err) => {
@@ -76,6 +79,7 @@ function runVerification(command: string, args: string[], signal: AbortSignal): 
       if (child.pid === undefined) resolve({ state: 'no-tool', reason: `${command}: ${describeSpawn(err)}` });
     });
     child.on('close', (code, killedBy) => {
+      signal.removeEventListener('abort', onAbort);
       if (signal.aborted) return reject(signal.reason);
       if (failure !== undefined && child.pid === undefined) return;
       if (code === 0) return resolve({ state: 'ok', entries: command === 'tar' ? newlines : undefined });

@@ -1,12 +1,10 @@
 // Runs restic against one repository. The repository and the password file go through the environment
 // (RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE), never the command line that `ps` shows; the agent never reads
 // the password itself, and restic's messages are stripped of URL credentials before they are reported.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { describeError } from '../../failure.js';
-import { RESTIC_DEFAULTS } from './options.js';
 
-const execFileAsync = promisify(execFile);
+import { describeError } from '../../failure.js';
+import { execTool } from '../../spawn.js';
+import { RESTIC_DEFAULTS } from './options.js';
 
 export interface ResticRepository {
   repository: string;
@@ -64,14 +62,8 @@ export async function runRestic(
 ): Promise<ResticRun> {
   const binary = repo.binary ?? RESTIC_DEFAULTS.binary;
   try {
-    const pending = execFileAsync(binary, [...args], {
-      signal,
-      maxBuffer,
-      env: resticEnvironment(repo),
-      encoding: 'utf8',
-    });
-    pending.child.stdin?.end();
-    const { stdout } = await pending;
+    // stdin closed: the tool must never wait for a password on it.
+    const { stdout } = await execTool(binary, args, { signal, maxBuffer, env: resticEnvironment(repo) });
     return { ok: true, stdout };
   } catch (err) {
     return describeRunFailure(binary, err, signal);

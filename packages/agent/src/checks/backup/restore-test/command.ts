@@ -1,6 +1,6 @@
 // Runs a restore tool (tar, restic, borg) and settles only once it has exited, also on timeout: the
 // restore folder is removed afterwards, and a tool still writing into it would defeat that.
-import { spawn } from 'node:child_process';
+import { killGroup, spawnInGroup } from '../../spawn.js';
 
 export interface ToolExit {
   /** Exit status, or null when a signal ended the tool. */
@@ -34,30 +34,21 @@ export function runToCompletion(
   const { signal, killGraceMs = 5000 } = options;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const child = spawn(command, [...args], {
+    const child = spawnInGroup(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
     });
     let stderr = '';
     let exitCode: number | null = null;
     let killTimer: NodeJS.Timeout | undefined;
     let closeTimer: NodeJS.Timeout | undefined;
     let settled = false;
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < STDERR_LIMIT) stderr += chunk.toString('utf8');
     });
     // The whole group, even once the tool itself has exited: a helper it left behind is stopped too.
-    const signalGroup = (name: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, name);
-      } catch (err) {
-        // ESRCH: the group is already gone, which is what was wanted.
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-      }
-    };
+    const signalGroup = (name: NodeJS.Signals) => killGroup(child, name);
     const onAbort = () => {
       signalGroup('SIGTERM');
       killTimer = setTimeout(() => signalGroup('SIGKILL'), killGraceMs);
@@ -69,7 +60,7 @@ export function runToCompletion(
       signal.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
       clearTimeout(closeTimer);
-      child.stderr.destroy();
+      child.stderr?.destroy();
       outcome();
     };
     const done = () =>

@@ -1,9 +1,7 @@
 // Lists installed packages and their versions with the host's package manager: dpkg, else rpm.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { hasErrorCode } from '../../failure.js';
 
-const execFileAsync = promisify(execFile);
+import { hasErrorCode } from '../../failure.js';
+import { execTool } from '../../spawn.js';
 
 /** Package name -> version; several versions of one name (multi-arch, kernels) are joined, sorted. */
 export type PackageVersions = Map<string, string>;
@@ -81,7 +79,7 @@ export async function readInstalledPackages(
   for (const manager of managers) {
     let stdout: string;
     try {
-      ({ stdout } = await execFileAsync(manager.command, manager.args, {
+      ({ stdout } = await execTool(manager.command, manager.args, {
         signal,
         maxBuffer: 64 * 1024 * 1024,
         env: { ...process.env, LC_ALL: 'C' },

@@ -1,10 +1,9 @@
 // Asks the runtimes, servers and browsers present on the host for their version, one short child process each.
-import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { promisify } from 'node:util';
 import { glob } from 'tinyglobby';
+import { execTool } from '../../spawn.js';
 import { DEFAULT_SECRET_KEYS } from './options.js';
 import { secretKeyMatcher } from './secrets.js';
 import {
@@ -21,8 +20,6 @@ import {
   parsePythonVersion,
   type VersionParser,
 } from './versions.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface VersionProbe {
   /** The item it fills: `runtime.node`, `browser.firefox`... (the parser may name another, see mysqld). */
@@ -132,10 +129,9 @@ type Answer = { version: string; item?: string } | { error: string };
 async function askVersion(file: string, probe: VersionProbe, options: ProbeOptions): Promise<Answer> {
   let output: string;
   try {
-    const { stdout, stderr } = await execFileAsync(file, probe.args, {
+    const { stdout, stderr } = await execTool(file, probe.args, {
       signal: options.signal,
-      timeout: options.timeoutMs,
-      killSignal: 'SIGKILL',
+      timeoutMs: options.timeoutMs,
       maxBuffer: 1024 * 1024,
       env: probeEnvironment(process.env),
     });

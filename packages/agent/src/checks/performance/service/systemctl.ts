@@ -1,6 +1,5 @@
 // Asks systemd about one unit (`systemctl show`) and reads the answer.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execTool } from '../../spawn.js';
 
 export const UNIT_PROPERTIES = [
   'LoadState',
@@ -71,7 +70,7 @@ export async function showUnit(unit: string, scope: 'system' | 'user', signal: A
     unit,
   ];
   try {
-    const { stdout } = await promisify(execFile)('systemctl', args, { signal, maxBuffer: MAX_OUTPUT_BYTES });
+    const { stdout } = await execTool('systemctl', args, { signal, maxBuffer: MAX_OUTPUT_BYTES });
     return stdout;
   } catch (err) {
     const stderr = (err as { stderr?: unknown }).stderr;

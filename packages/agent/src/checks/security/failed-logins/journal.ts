@@ -1,5 +1,5 @@
 // Reads sshd's messages from the systemd journal between two instants.
-import { execFile } from 'node:child_process';
+import { execTool, type ToolFailure } from '../../spawn.js';
 
 /** `@<seconds>.<micro>`: journalctl's Unix time syntax, to the microsecond. */
 export function journalTime(ms: number): string {
@@ -28,18 +28,16 @@ export function readJournal(
   signal: AbortSignal,
   command = 'journalctl',
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { signal, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', SYSTEMD_PAGER: '' } },
-      (err, stdout, stderr) => {
-        if (err === null) return resolve(stdout);
-        const reason = stderr.trim().split('\n', 1)[0]?.trim();
-        reject(
-          reason ? Object.assign(new Error(reason), { code: (err as NodeJS.ErrnoException).code }) : err,
-        );
-      },
-    );
-  });
+  return execTool(command, args, {
+    signal,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, LC_ALL: 'C', SYSTEMD_PAGER: '' },
+  }).then(
+    ({ stdout }) => stdout,
+    (err: unknown) => {
+      const stderr = (err as Partial<ToolFailure>).stderr ?? '';
+      const reason = stderr.trim().split('\n', 1)[0]?.trim();
+      throw reason ? Object.assign(new Error(reason), { code: (err as ToolFailure).code }) : err;
+    },
+  );
 }

@@ -1,9 +1,10 @@
 // The `reboot-required` check: whether the host must reboot to run the code its updates installed.
-import { execFile } from 'node:child_process';
+
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { release } from 'node:os';
 import type { Metrics } from '@vigie/shared';
 import { describeError, hasErrorCode, unknownOutcome } from '../../failure.js';
+import { execTool, type ToolFailure } from '../../spawn.js';
 import { type CheckOutcome, defineCheck } from '../../types.js';
 import { parseRebootPackages } from './flag.js';
 import { installedKernels, type KernelHint, kernelHint } from './kernel.js';
@@ -85,15 +86,16 @@ function askNeedsRestarting(
 ): Promise<Finding | undefined> {
   const command = options.needsRestarting ?? REBOOT_REQUIRED_DEFAULTS.needsRestarting;
   const source = 'needs-restarting';
-  return new Promise((resolve) => {
-    execFile(command, ['-r'], { signal, maxBuffer: 1024 * 1024 }, (err) => {
-      if (err === null) return resolve({ source, required: false });
-      if (hasErrorCode(err, 'ENOENT')) return resolve(undefined);
-      if (err.code === 1) return resolve({ source, required: true, detail: `${command} -r says so` });
-      const reason = typeof err.code === 'number' ? `exited with ${err.code}` : describeError(err);
-      resolve({ source, required: false, error: `${command} -r: ${reason}` });
-    });
-  });
+  return execTool(command, ['-r'], { signal, maxBuffer: 1024 * 1024 }).then(
+    (): Finding => ({ source, required: false }),
+    (err: unknown): Finding | undefined => {
+      if (hasErrorCode(err, 'ENOENT')) return undefined;
+      const code = (err as Partial<ToolFailure>).code;
+      if (code === 1) return { source, required: true, detail: `${command} -r says so` };
+      const reason = typeof code === 'number' ? `exited with ${code}` : describeError(err);
+      return { source, required: false, error: `${command} -r: ${reason}` };
+    },
+  );
 }
 
 async function compareKernel(bootDir: string): Promise<{ finding: Finding; hint?: KernelHint } | undefined> {

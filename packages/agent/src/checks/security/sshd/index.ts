@@ -1,6 +1,7 @@
 // The `sshd-config` check: sshd's effective settings (`sshd -T`) compared with a hardening policy.
-import { execFile } from 'node:child_process';
+
 import { describeError, hasErrorCode, unknownOutcome } from '../../failure.js';
+import { execTool } from '../../spawn.js';
 import { toolEnv } from '../../tool.js';
 import { type CheckOutcome, defineCheck } from '../../types.js';
 import { DEFAULT_SSHD_POLICY, SSHD_DEFAULTS, SshdOptionsSchema } from './options.js';
@@ -48,14 +49,9 @@ export const sshdCheck = defineCheck({
 export default sshdCheck;
 
 function sshdT(binary: string, args: readonly string[], signal: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      binary,
-      args,
-      { signal, maxBuffer: 4 * 1024 * 1024, env: toolEnv(true) },
-      (err, stdout, stderr) => (err === null ? resolve(stdout) : reject(Object.assign(err, { stderr }))),
-    );
-  });
+  return execTool(binary, args, { signal, maxBuffer: 4 * 1024 * 1024, env: toolEnv(true) }).then(
+    ({ stdout }) => stdout,
+  );
 }
 
 /** sshd says why on stderr: `no hostkeys available`, `Missing privilege separation directory`, a bad line. */

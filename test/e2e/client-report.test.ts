@@ -125,6 +125,17 @@ describe('monthly client report', () => {
       closing: 2,
       deductions: 3,
     });
+    expect(d.maintenance).toEqual([
+      {
+        application: null,
+        host: 'web-iso-01',
+        check: null,
+        kind: 'window',
+        reason: 'Mise à jour PostgreSQL',
+        runs: [{ from: '2026-03-18T22:00:00.000Z', to: '2026-03-19T00:30:00.000Z' }],
+        coveredSeconds: 9000,
+      },
+    ]);
     expect(d.risksAhead).toEqual([]);
 
     // The PDF, printed by Chromium, read back by pdftotext: every figure as the API has it, in French.
@@ -183,6 +194,10 @@ describe('monthly client report', () => {
     expect(text).toMatch(row('Unités consommées', fr(book.consumed)));
     expect(text).toMatch(row('Solde final', fr(book.closing)));
     expect(text).toMatch(row('shop', 'iso-production', 'web-iso-01', 'non', '1'));
+    // The window, in the tenant's time zone (Paris, winter time).
+    expect(text).toMatch(
+      row('web-iso-01', 'Mise à jour PostgreSQL', '18/03/2026 23:00', '–', '19/03/2026 01:30', '2 h 30 min'),
+    );
     expect(text).toContain('Risques à venir');
 
     // The HTML page: the same labels, with its charts inline.

@@ -186,6 +186,7 @@ describe('NOC page in a real browser', () => {
       host: string,
       application: string,
       environment: 'production' | 'iso-production' | 'staging',
+      clockSkewMs = 0,
     ) => {
       const token = (await createAgentToken(db, { id: newId(), tenantId: tenant, now })).token;
       const outbox = new MemoryOutbox(1000);
@@ -198,6 +199,8 @@ describe('NOC page in a real browser', () => {
           reconnectMinMs: 50,
           reconnectMaxMs: 200,
           heartbeatMs: 5000,
+          // An agent whose clock runs ahead says so in every batch's sentAt.
+          ...(clockSkewMs ? { now: () => new Date(Date.now() + clockSkewMs) } : {}),
         },
         outbox,
         log,
@@ -207,7 +210,7 @@ describe('NOC page in a real browser', () => {
     };
     await start('acme', 'acme-web-01', 'shop', 'production');
     await start('acme', 'acme-db-01', 'shop', 'production');
-    await start('acme', 'acme-iso-01', 'shop', 'iso-production');
+    await start('acme', 'acme-iso-01', 'shop', 'iso-production', 3 * 60_000);
     await start('globex', 'globex-crm-01', 'crm', 'production');
     await start('acme', 'acme-batch-01', 'shop', 'staging');
     // Half an hour of history for the charts, then the current state: all green.
@@ -415,6 +418,24 @@ describe('NOC page in a real browser', () => {
     await dialog.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Parity report of shop (acme)' }).click();
     await page.getByRole('dialog').getByText('No parity data for this application.').waitFor();
+    await page.keyboard.press('Escape');
+    await page.close();
+  });
+
+  it("shows an agent's clock skew on its tile and in its host dialog", async () => {
+    const page = await newPage(WALL, [NO_PARITY]);
+    await signIn(page, provider);
+    const tile = page.locator('.host-tile[data-host="acme-iso-01"]');
+    await tile.locator('.skew-tag').waitFor();
+    expect(await tile.getAttribute('aria-label')).toMatch(/Clock (2 min 5\d|3 min 0\d) s ahead/);
+    // An agent in time has no tag.
+    expect(await page.locator('.host-tile[data-host="acme-web-01"] .skew-tag').count()).toBe(0);
+    await tile.click();
+    const dialog = page.getByRole('dialog');
+    const skew = dialog.locator('.clock-skew');
+    await skew.waitFor();
+    expect(await skew.textContent()).toMatch(/^(2 min 5\d|3 min 0\d) s ahead/);
+    expect(await skew.getAttribute('class')).toContain('skew-tag');
     await page.keyboard.press('Escape');
     await page.close();
   });

@@ -76,6 +76,15 @@ export async function fillMarch(t: TestCollector, tenant = 'acme'): Promise<Scen
     ticketBook: { initialUnits: 10, deductAt: 'resolved', prices: PRICES, lowBalance: 2 },
   });
   if (contract.status !== 201) throw new Error(`contract not created: ${JSON.stringify(contract.body)}`);
+  // A maintenance window on the iso-production host, scheduled ahead: 2 h 30 min in the report.
+  const window = await t.api('POST', '/api/maintenance', pk, {
+    tenant,
+    host: 'web-iso-01',
+    reason: 'Mise à jour PostgreSQL',
+    startsAt: '2026-03-18T22:00:00.000Z',
+    endsAt: '2026-03-19T00:30:00.000Z',
+  });
+  if (window.status !== 201) throw new Error(`window not created: ${JSON.stringify(window.body)}`);
   const agents = new Map<string, string>();
   for (const [host, environment] of [
     ['web-01', 'production'],

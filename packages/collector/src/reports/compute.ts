@@ -1,6 +1,7 @@
 // The figures of a client report for a tenant and a period: the one source of every number the API (JSON), the
 // HTML page and the PDF show. SLA compliance per priority, tickets by category, MTTA/MTTR, availability per host,
-// backups verified, security posture, iso-production parity, contract usage, and the risks ahead.
+// backups verified, security posture, iso-production parity, contract usage, maintenance windows, and the risks
+// ahead.
 
 import { listEntries } from '../contracts/ledger.js';
 import { contractDb } from '../contracts/migration.js';
@@ -9,6 +10,7 @@ import { countedKindOf } from '../contracts/model.js';
 import { type Contract, listContracts } from '../contracts/store.js';
 import { listWorkLogs, type TimeTotals, timeTotals } from '../contracts/worklogs.js';
 import { parityReportFor } from '../drift/service.js';
+import { windowRunsBetween } from '../maintenance/store.js';
 import type { FieldStat, MetricsHistory, StatusCount } from '../sinks/history.js';
 import { type Interval, mergeIntervals } from '../sla/wall-clock.js';
 import { listApplications } from '../store/agents.js';
@@ -136,6 +138,16 @@ export interface ReportData {
     regie: (TimeTotals & { hoursPerDay: number }) | null;
     counted: number;
   } | null;
+  /** Maintenance windows that ran in the period (their runs clipped to it), earliest first. */
+  maintenance: Array<{
+    application: string | null;
+    host: string | null;
+    check: string | null;
+    kind: string;
+    reason: string;
+    runs: Array<{ from: string; to: string }>;
+    coveredSeconds: number;
+  }>;
   risksAhead: Risk[];
   /** What the figures could not include, and why. */
   notes: string[];
@@ -248,9 +260,28 @@ export async function computeReport(input: ComputeInput): Promise<ReportData> {
     security,
     parity,
     usage,
+    maintenance: await maintenanceOf(input),
     risksAhead: risks,
     notes,
   };
+}
+
+async function maintenanceOf(input: ComputeInput): Promise<ReportData['maintenance']> {
+  const to = Math.min(input.period.to.getTime(), input.now.getTime());
+  if (to <= input.period.from.getTime()) return [];
+  const windows = await windowRunsBetween(input.db, input.tenant, input.period.from, new Date(to));
+  return windows
+    .filter((w) => w.runs.length > 0)
+    .map(({ window: w, runs }) => ({
+      application: w.application,
+      host: w.host,
+      check: w.check_id,
+      kind: w.kind,
+      reason: w.reason,
+      runs,
+      coveredSeconds: runs.reduce((s, r) => s + (Date.parse(r.to) - Date.parse(r.from)) / 1000, 0),
+    }))
+    .sort((a, b) => ((a.runs[0]?.from ?? '') < (b.runs[0]?.from ?? '') ? -1 : 1));
 }
 
 type StateRow = {

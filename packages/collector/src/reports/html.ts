@@ -275,6 +275,25 @@ export function renderReportHtml(r: ReportData): string {
     parts.push('</section>');
   }
 
+  parts.push(`<section><h2>${esc(L.maintenance)}</h2>`);
+  parts.push(
+    r.maintenance.length === 0
+      ? `<p>${esc(L.noMaintenance)}</p>`
+      : table(
+          [L.scope, L.reason, L.runs, L.covered],
+          r.maintenance.map((m) => {
+            const first = m.runs[0] as { from: string; to: string };
+            const last = m.runs[m.runs.length - 1] as { from: string; to: string };
+            const when =
+              m.runs.length === 1
+                ? `${f.date(first.from)} – ${f.date(first.to)}`
+                : `${m.runs.length} × (${f.date(first.from)} … ${f.date(last.to)})`;
+            const scope = [m.application, m.host, m.check].filter((x) => x !== null).join(' / ');
+            return [scope || L.wholeTenant, m.reason, when, f.duration(m.coveredSeconds)];
+          }),
+        ),
+  );
+  parts.push('</section>');
   parts.push(`<section><h2>${esc(L.risksAhead)}</h2>`);
   parts.push(
     r.risksAhead.length === 0

@@ -1,11 +1,24 @@
 // Small pieces every view uses: tenant names and zones, status badges, "x ago" texts that tick, facts lists.
 import { type Child, h } from './dom';
-import { ago, dateTime, locale, t, tv } from './i18n';
+import { ago, dateTime, locale, span, t, tv } from './i18n';
 import { state } from './state';
 import type { Agent } from './types';
 
 export const RANK: Record<string, number> = { none: -1, ok: 0, unknown: 1, warning: 2, critical: 3 };
 export const SILENT_AFTER_MS = 2 * 60_000;
+/** Clock skew the collector leaves alone (its default `ingest.clockTolerance`): beyond, results are shifted. */
+export const SKEW_TOLERANCE_MS = 2000;
+
+export function isSkewed(a: Agent): boolean {
+  return a.clockSkewMs !== null && Math.abs(a.clockSkewMs) > SKEW_TOLERANCE_MS;
+}
+
+/** "3 min 00 s ahead (...)", "in time", or "not measured". */
+export function skewText(ms: number | null): string {
+  if (ms === null) return t('clockUnknown');
+  if (Math.abs(ms) <= SKEW_TOLERANCE_MS) return t('clockInTime');
+  return t(ms > 0 ? 'clockAhead' : 'clockBehind', { d: span(ms) });
+}
 
 export function tenantLabel(id: string): string {
   return state.tenants.find((x) => x.id === id)?.name ?? id;

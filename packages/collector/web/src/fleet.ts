@@ -1,6 +1,6 @@
 // The fleet at a glance: tenant › application › environment › host, each with its worst check status, last
 // report and whether it is silent or under maintenance. A tile opens the host.
-import { agoEl, badge, groupBy, isSilent, tenantLabel, worstOf, zoneOf } from './common';
+import { agoEl, badge, groupBy, isSilent, isSkewed, skewText, tenantLabel, worstOf, zoneOf } from './common';
 import { $, fill, h } from './dom';
 import { ago, t, tv } from './i18n';
 import { state } from './state';
@@ -57,7 +57,8 @@ function hostTile(a: Agent, open: (tenant: string, host: string) => void): HTMLE
       ago: ago(a.lastSeen),
     }) +
     (silent ? `, ${t('silentWhy', { why })}` : '') +
-    (window ? `, ${t('underMaintenance')}` : '');
+    (window ? `, ${t('underMaintenance')}` : '') +
+    (isSkewed(a) ? `, ${t('clock')} ${skewText(a.clockSkewMs)}` : '');
   return h(
     'li',
     {},
@@ -75,6 +76,7 @@ function hostTile(a: Agent, open: (tenant: string, host: string) => void): HTMLE
       h('span', { class: 'host-facts' }, badge(worst), agoEl(a.lastSeen, zoneOf(a.tenant), 'small')),
       silent ? h('span', { class: 'silent-tag', title: why }, `${t('silent')} · ${why}`) : null,
       window ? h('span', { class: 'maint-tag', title: window.reason }, t('maintenanceTag')) : null,
+      isSkewed(a) ? h('span', { class: 'skew-tag', title: skewText(a.clockSkewMs) }, t('clockTag')) : null,
     ),
   );
 }

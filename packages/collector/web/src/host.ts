@@ -1,7 +1,18 @@
 // The host view: facts, maintenance under way or to come, a quick silence and decommissioning (provider), the
 // checks with their last results, and the metric charts over a chosen period (1 h to 7 days, or custom).
 import { api, q } from './api';
-import { agoEl, badge, fact, isSilent, RANK, tenantLabel, worstOf, zoneOf } from './common';
+import {
+  agoEl,
+  badge,
+  fact,
+  isSilent,
+  isSkewed,
+  RANK,
+  skewText,
+  tenantLabel,
+  worstOf,
+  zoneOf,
+} from './common';
 import { $, type Child, fill, h, openDialog } from './dom';
 import { dateTime, t, tv } from './i18n';
 import { isProvider, state } from './state';
@@ -149,6 +160,14 @@ export async function loadHost(): Promise<void> {
         t('lastSeen'),
         agoEl(agent.lastSeen, zone),
         isSilent(agent) ? h('span', { class: 'silent-tag' }, ` ${t('silent')}`) : null,
+      ),
+      fact(
+        t('clock'),
+        h(
+          'span',
+          { class: isSkewed(agent) ? 'skew-tag clock-skew' : 'clock-skew' },
+          skewText(agent.clockSkewMs),
+        ),
       ),
       fact(t('worstStatus'), badge(worstOf(agent.checks.map((c) => c.status)))),
       fact(t('timeZone'), zone),

@@ -40,6 +40,8 @@ export interface Agent {
   lastSeen: string;
   connected: boolean;
   decommissionedAt: string | null;
+  /** The agent's clock minus the collector's (protocol 2 agents); null when not measured. */
+  clockSkewMs: number | null;
   checks: CheckStatus[];
 }
 

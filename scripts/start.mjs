@@ -67,7 +67,16 @@ function shutdown(code) {
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
-const collector = start('collector', [collectorCli, 'serve', '--data-dir', dataDir, '--port', String(port)]);
+// A 64 MB young generation, as the vigie-collector command runs it (see "How one collector keeps up").
+const collector = start('collector', [
+  '--max-semi-space-size=64',
+  collectorCli,
+  'serve',
+  '--data-dir',
+  dataDir,
+  '--port',
+  String(port),
+]);
 const base = `http://127.0.0.1:${port}`;
 const deadline = Date.now() + 30_000;
 // Ready when the collector just started answers: another program on the same port would answer too, so the

@@ -673,7 +673,13 @@ async function collectorRun(o, workers, n, servers, stamp) {
     /** @type {Array<{ port: number; base: string; dir: string; config: Record<string, unknown>; logFile: string; proc: import('../lib/proc.mjs').Managed }>} */
     const instances = [];
     const profDir = join(dir, 'cpuprof');
-    const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+    // The collector as the vigie-collector command runs it (its young generation), unless told otherwise.
+    const nodeArgs = [
+      ...(process.env.VIGIE_BENCH_COLLECTOR_NODE_ARGS ?? '--max-semi-space-size=64')
+        .split(' ')
+        .filter(Boolean),
+      ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    ];
     const quiet = await waitForQuiet(o.quietWait);
     for (let k = 0; k < o.collectors; k++) {
       const port = await freePort();

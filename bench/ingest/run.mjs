@@ -815,8 +815,17 @@ async function collectorRun(o, workers, n, servers, stamp) {
           : [];
         if (files.length === 0) log('no CPU profile was written (the collector did not exit cleanly?)');
         else {
+          // One file per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): the main thread's is
+          // summed up; the others (the embedded store's thread) are kept beside it.
+          const thread = (/** @type {string} */ f) => Number(f.split('.')[4] ?? 0);
+          files.sort((a, b) => thread(a) - thread(b));
           const saved = join(RESULTS_DIR, `ingest-${stamp}-n${n}-collector.cpuprofile.json`);
           copyFileSync(join(profDir, /** @type {string} */ (files[0])), saved);
+          for (const f of files.slice(1))
+            copyFileSync(
+              join(profDir, f),
+              join(RESULTS_DIR, `ingest-${stamp}-n${n}-collector-thread-${thread(f)}.cpuprofile.json`),
+            );
           profile = summariseProfile(saved, 25);
         }
       }

@@ -294,6 +294,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     telemetry.ticketConflicts(ingestStats.ticketConflicts);
     telemetry.ingestBacklog(committer.backlog());
     telemetry.hostsInMemory(hosts.size());
+    const c = cluster.status();
+    telemetry.clusterLeader(c.leader ? 1 : 0, { instance: c.instance });
+    telemetry.clusterHostsOwned(c.hostsOwned, { instance: c.instance });
   });
   const drift = new DriftSync({
     db,
@@ -432,9 +435,6 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   });
   app.get('/metrics', async (_req, reply) => {
     telemetry.memory(process.memoryUsage().rss);
-    const c = cluster.status();
-    telemetry.clusterLeader(c.leader ? 1 : 0, { instance: c.instance });
-    telemetry.clusterHostsOwned(c.hostsOwned, { instance: c.instance });
     return reply.type('text/plain; version=0.0.4').send(telemetry.registry.render());
   });
   registerWebRoutes(app, { feed, db });

@@ -23,7 +23,9 @@ export class ClockStage implements Stage {
       const shift = skew !== undefined && Math.abs(skew) > toleranceMs ? skew : 0;
       let lead = 0;
       for (const a of b.accepted) {
-        let t = Date.parse(a.result.observedAt);
+        const given = a.result.observedAt;
+        const parsed = Date.parse(given);
+        let t = parsed;
         if (shift !== 0) {
           t -= shift;
           a.clock = 'corrected';
@@ -34,11 +36,17 @@ export class ClockStage implements Stage {
           a.clock = 'clamped';
         }
         a.at = t;
-        a.observedAt = new Date(t).toISOString();
+        // Written back in the one form (UTC, milliseconds): most agents send it already.
+        a.observedAt = t === parsed && isCanonicalUtc(given) ? given : new Date(t).toISOString();
         a.late = b.receivedAt - t > staleAfterMs;
       }
       // Protocol 1 agents do not say when they sent: a lead past the tolerance is the best measure there is.
       b.skewMs = skew ?? (lead > 0 ? lead : undefined);
     }
   }
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ`, what `Date.prototype.toISOString` gives for years 0 to 9999. */
+function isCanonicalUtc(s: string): boolean {
+  return s.length === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46 && s.charCodeAt(10) === 84;
 }

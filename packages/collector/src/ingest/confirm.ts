@@ -6,7 +6,7 @@
 import type { Status } from '@vigie/shared';
 import { type CheckMemory, type ConfirmationPolicy, INITIAL_MEMORY, observe } from '../rules/confirmation.js';
 import { dedupKey } from '../tickets/lifecycle.js';
-import { ticketIntents } from '../tickets/plan.js';
+import { ticketIntents, wantsTicketWork } from '../tickets/plan.js';
 import type { CheckState } from './host-state.js';
 import type { AcceptedResult, IngestBatch, IngestGroup, Stage } from './pipeline.js';
 
@@ -57,27 +57,31 @@ export class ConfirmStage implements Stage {
     ) {
       b.material.add(r.checkId);
     }
+    const transition = {
+      hard: t.memory.hard,
+      flapping: t.memory.flapping,
+      hardChanged: t.hardChanged,
+      flapStarted: t.flapStarted,
+      flapEnded: t.flapEnded,
+    };
+    if (!wantsTicketWork(transition, status)) return;
     const s = b.session;
-    const intents = ticketIntents(
-      { ...t.memory, hardChanged: t.hardChanged, flapStarted: t.flapStarted, flapEnded: t.flapEnded },
+    const intents = ticketIntents(transition, status, {
+      tenantId: s.tenantId,
+      host: s.host,
+      environment: s.environment,
+      application: s.application,
+      checkId: r.checkId,
+      checkType: r.type,
       status,
-      {
-        tenantId: s.tenantId,
-        host: s.host,
-        environment: s.environment,
-        application: s.application,
-        checkId: r.checkId,
-        checkType: r.type,
-        status,
-        message,
-        observedAt: a.observedAt,
-        resultId: r.id,
-        findings: a.evaluation?.findings ?? [],
-        applied: a.evaluation?.applied,
-        occurrencesAtOpen: t.memory.streak,
-        stale: a.late,
-      },
-    );
+      message,
+      observedAt: a.observedAt,
+      resultId: r.id,
+      findings: a.evaluation?.findings ?? [],
+      applied: a.evaluation?.applied,
+      occurrencesAtOpen: t.memory.streak,
+      stale: a.late,
+    });
     if (intents.length > 0) {
       const key = dedupKey(s.tenantId, s.host, r.checkId);
       for (const intent of intents) b.intents.push({ key, intent });

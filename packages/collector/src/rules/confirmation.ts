@@ -45,9 +45,12 @@ export function observe(
   policy: ConfirmationPolicy,
 ): Transition {
   const streak = status === prev.soft ? prev.streak + 1 : 1;
-  const changes = (status === prev.soft ? prev.changes : [...prev.changes, at]).filter(
-    (t) => t > at - policy.flapWindowMs,
-  );
+  const since = at - policy.flapWindowMs;
+  // The same status again with every change still in the window (the common case) keeps the same list.
+  const changes =
+    status === prev.soft && (prev.changes.length === 0 || (prev.changes[0] as number) > since)
+      ? prev.changes
+      : (status === prev.soft ? prev.changes : [...prev.changes, at]).filter((t) => t > since);
   let hard = prev.hard;
   if (status === 'ok' && hard !== 'ok' && streak >= policy.recoveries) hard = 'ok';
   if (status !== 'ok' && streak >= policy.failures) hard = status;
@@ -62,6 +65,8 @@ export function observe(
   };
 }
 
+const RANK: Record<Status, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
+
 function rank(s: Status): number {
-  return { ok: 0, unknown: 1, warning: 2, critical: 3 }[s];
+  return RANK[s];
 }

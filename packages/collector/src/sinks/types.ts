@@ -74,6 +74,11 @@ export interface MetricsSink {
    * when the store is unavailable (5xx, timeout, connection): then the whole write is to be retried.
    */
   write(points: MetricPoint[]): Promise<WriteReport>;
+  /**
+   * The same for whole results (their points are `resultToPoints` of each): sinks that can turn results into
+   * their own rows without building every point first (the embedded store) take this faster path.
+   */
+  writeResults?(records: readonly ResultRecord[]): Promise<WriteReport>;
   /** Points of one host in a time range (NOC charts, forecasts); absent on sinks that cannot answer. */
   query?(q: SeriesQuery): Promise<SeriesPoint[]>;
   /** Points refused for good, newest first (sinks that cannot refuse have none). */
@@ -88,7 +93,17 @@ export interface SeriesIdentity {
   host: string;
 }
 
-const STATUS_CODE: Record<Status, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
+/** An accepted result as the metrics stores need it: who sent it, its final status and its collector time. */
+export interface ResultRecord {
+  who: SeriesIdentity;
+  result: Pick<Result, 'checkId' | 'type' | 'category' | 'status' | 'durationMs' | 'metrics'>;
+  /** After the collector's thresholds. */
+  status: Status;
+  /** ms since the epoch. */
+  time: number;
+}
+
+export const STATUS_CODE: Record<Status, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 
 /** Measurement name for a check type: `filesystem`, `backup_freshness`, ... */
 export function measurementFor(type: string): string {
@@ -100,11 +115,11 @@ export function measurementFor(type: string): string {
  * `vigie_check` point with the status code (0 ok, 1 warning, 2 critical, 3 unknown) and the duration.
  */
 export function resultToPoints(
-  result: Result,
+  result: ResultRecord['result'] & Partial<Result>,
   who: SeriesIdentity,
   finalStatus: Status,
   /** The observation time on the collector's clock (ms); default: the result's own. */
-  time: number = Date.parse(result.observedAt),
+  time: number = Date.parse(result.observedAt ?? ''),
 ): MetricPoint[] {
   const base = {
     tenant: who.tenant,

@@ -305,14 +305,23 @@ export type TicketIntent =
  * The ticket work of one result, from its confirmation transition: while flapping, failures count on the one
  * flapping ticket and nothing opens or resolves; otherwise the hard state drives open, occurrence and resolve.
  */
+interface IntentTransition {
+  hard: Status;
+  flapping: boolean;
+  hardChanged: boolean;
+  flapStarted: boolean;
+  flapEnded: boolean;
+}
+
+/** Whether `ticketIntents` has any work for this transition (most results, a steady ok, have none). */
+export function wantsTicketWork(t: IntentTransition, status: Status): boolean {
+  if (t.flapStarted || t.flapEnded) return true;
+  if (t.flapping) return status !== 'ok';
+  return (t.hard !== 'ok' && status !== 'ok') || (t.hard === 'ok' && t.hardChanged);
+}
+
 export function ticketIntents(
-  transition: {
-    hard: Status;
-    flapping: boolean;
-    hardChanged: boolean;
-    flapStarted: boolean;
-    flapEnded: boolean;
-  },
+  transition: IntentTransition,
   status: Status,
   change: StatusChange,
 ): TicketIntent[] {

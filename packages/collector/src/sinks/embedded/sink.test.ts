@@ -94,3 +94,49 @@ describe('EmbeddedSink', () => {
     }
   });
 });
+
+describe('packRecords', () => {
+  it('gives the rows that packing the results points gives, on random results', async () => {
+    const { packRecords, pack } = await import('./sink.js');
+    const { resultToPoints } = await import('../types.js');
+    type Rec = import('../types.js').ResultRecord;
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const statuses = ['ok', 'warning', 'critical', 'unknown'] as const;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const records: Rec[] = [];
+    for (let i = 0; i < 500; i++) {
+      const metrics: Record<string, number> = {};
+      for (let k = Math.floor(rnd() * 5); k > 0; k--) {
+        const name = pick(['used_percent', 'free_bytes', 'load1', 'a.b']) + pick(['', '@/', '@/var', '@']);
+        metrics[name] = pick([rnd() * 100, Number.NaN, Number.POSITIVE_INFINITY, 0, -3]);
+      }
+      records.push({
+        who: {
+          tenant: pick(['t1', 't2']),
+          application: 'app',
+          environment: 'production',
+          host: pick(['h1', 'h2']),
+        },
+        result: {
+          checkId: pick(['c1', 'c2', 'c3']),
+          type: pick(['filesystem', 'http-probe', 'load']),
+          category: 'performance',
+          status: pick(statuses),
+          durationMs: Math.floor(rnd() * 1000),
+          metrics,
+        },
+        status: pick(statuses),
+        // Few distinct times: results of one check at the same time merge into one row.
+        time: 1_000 * Math.floor(rnd() * 20) + pick([0, 0.4]),
+      });
+    }
+    const viaPoints = pack(records.flatMap((r) => resultToPoints(r.result, r.who, r.status, r.time)));
+    const direct = packRecords(records);
+    expect([...direct.entries()]).toEqual([...viaPoints.entries()]);
+    expect(direct.size).toBeGreaterThan(50);
+  });
+});

@@ -9,7 +9,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import type { MetricPoint, MetricsSink, SeriesPoint, SeriesQuery, WriteReport } from '../types.js';
+import {
+  type MetricPoint,
+  type MetricsSink,
+  measurementFor,
+  type ResultRecord,
+  type SeriesPoint,
+  type SeriesQuery,
+  STATUS_CODE,
+  type WriteReport,
+} from '../types.js';
 
 export interface EmbeddedConfig {
   path: string;
@@ -98,9 +107,16 @@ export class EmbeddedSink implements MetricsSink {
     return { refused: [] };
   }
 
-  private writeRows(
-    rows: Map<string, { tenant: string; host: string; check: string; ts: number; points: Packed[] }>,
-  ) {
+  /** The rows of whole results, packed straight from them (the same rows as `write` of their points). */
+  async writeResults(records: readonly ResultRecord[]): Promise<WriteReport> {
+    if (records.length > 0) {
+      this.db.transaction(() => this.writeRows(packRecords(records)))();
+      if (++this.writesSincePrune >= 50) this.prune();
+    }
+    return { refused: [] };
+  }
+
+  private writeRows(rows: Map<string, Row>) {
     const args: Array<number | string> = [];
     let segment = this.hotSegment();
     let inSegment = 0;
@@ -324,35 +340,91 @@ function seriesKey(tenant: string, host: string, check: string): string {
   return `${tenant}\u0000${host}\u0000${check}`;
 }
 
+interface Row {
+  tenant: string;
+  host: string;
+  check: string;
+  ts: number;
+  points: Packed[];
+}
+
+/** Adds one point's finite fields to the row of its (tenant, host, check, time): same measurement and instance merge. */
+function addToRow(
+  rows: Map<string, Row>,
+  tenant: string,
+  host: string,
+  check: string,
+  time: number,
+  measurement: string,
+  instance: string,
+  fields: Record<string, number>,
+): void {
+  const finite: Record<string, number> = {};
+  let any = false;
+  for (const k in fields) {
+    const v = fields[k] as number;
+    if (!Number.isFinite(v)) continue;
+    finite[k] = v;
+    any = true;
+  }
+  if (!any) return;
+  const ts = Math.round(time);
+  const key = `${tenant}\u0000${host}\u0000${check}\u0000${ts}`;
+  let row = rows.get(key);
+  if (!row) {
+    row = { tenant, host, check, ts, points: [] };
+    rows.set(key, row);
+  }
+  const same = row.points.find(([m, i]) => m === measurement && i === instance);
+  if (same) Object.assign(same[2], finite);
+  else row.points.push([measurement, instance, finite]);
+}
+
+/**
+ * The rows of whole results without building their points: what `pack(resultToPoints(...))` gives (one point
+ * per metric instance in the check type's measurement, then `vigie_check` with the status codes and duration).
+ */
+export function packRecords(records: readonly ResultRecord[]): Map<string, Row> {
+  const rows = new Map<string, Row>();
+  for (const { who, result, status, time } of records) {
+    const measurement = measurementFor(result.type);
+    const byInstance = new Map<string, Record<string, number>>();
+    for (const name in result.metrics) {
+      const at = name.indexOf('@');
+      const field = at < 0 ? name : name.slice(0, at);
+      const instance = at < 0 ? '' : name.slice(at + 1);
+      let fields = byInstance.get(instance);
+      if (!fields) {
+        fields = {};
+        byInstance.set(instance, fields);
+      }
+      fields[field] = result.metrics[name] as number;
+    }
+    for (const [instance, fields] of byInstance)
+      addToRow(rows, who.tenant, who.host, result.checkId, time, measurement, instance, fields);
+    addToRow(rows, who.tenant, who.host, result.checkId, time, 'vigie_check', '', {
+      status_code: STATUS_CODE[status],
+      agent_status_code: STATUS_CODE[result.status],
+      duration_ms: result.durationMs,
+    });
+  }
+  return rows;
+}
+
 /** Groups points by (tenant, host, check, time): one row each. Points of the same measurement and instance merge. */
-function pack(points: readonly MetricPoint[]) {
-  const rows = new Map<
-    string,
-    { tenant: string; host: string; check: string; ts: number; points: Packed[] }
-  >();
+export function pack(points: readonly MetricPoint[]): Map<string, Row> {
+  const rows = new Map<string, Row>();
   for (const p of points) {
-    const fields: Record<string, number> = {};
-    let any = false;
-    for (const [k, v] of Object.entries(p.fields)) {
-      if (!Number.isFinite(v)) continue;
-      fields[k] = v;
-      any = true;
-    }
-    if (!any) continue;
-    const tenant = p.tags.tenant ?? '';
-    const host = p.tags.host ?? '';
-    const check = p.tags.check ?? '';
-    const ts = Math.round(p.time);
-    const key = `${tenant}\u0000${host}\u0000${check}\u0000${ts}`;
-    let row = rows.get(key);
-    if (!row) {
-      row = { tenant, host, check, ts, points: [] };
-      rows.set(key, row);
-    }
-    const instance = p.tags.instance ?? '';
-    const same = row.points.find(([m, i]) => m === p.measurement && i === instance);
-    if (same) Object.assign(same[2], fields);
-    else row.points.push([p.measurement, instance, fields]);
+    addToRow(
+      rows,
+      p.tags.tenant ?? '',
+      p.tags.host ?? '',
+      p.tags.check ?? '',
+      p.time,
+      p.measurement,
+      p.tags.instance ?? '',
+      p.fields,
+    );
   }
   return rows;
 }

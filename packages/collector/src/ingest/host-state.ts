@@ -3,10 +3,14 @@
 // Evaluation, confirmation and flapping run on it in memory; the store gets material changes inside each
 // group's transaction, and the rest (latest metrics, message, last-seen time) written behind about once a
 // second. A host's batches are handled one at a time (its queue), whichever session they come from.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Metrics, Status } from '@vigie/shared';
 import { type CheckMemory, INITIAL_MEMORY } from '../rules/confirmation.js';
 import type { CheckStateTable } from '../store/schema.js';
 import type { BehindWrite, IngestStore } from './store/types.js';
+
+/** Rows (check states, last-seen times) in one write-behind transaction. */
+const BEHIND_SLICE_ROWS = 500;
 
 export interface CheckState {
   checkId: string;
@@ -235,38 +239,56 @@ export class HostStates {
       for (const id of ids) h.behind.delete(id);
       if (seen) h.lastSeenDirty = false;
     }
+    // In slices of about BEHIND_SLICE_ROWS rows, each its own short transaction with a turn of the event loop
+    // in between: writing thousands of checks behind never holds the thread (acks, the API) for long.
+    let done = 0;
     try {
-      await this.store.transaction(async (tx) => {
-        const held = await tx.fence(
-          pending
-            .filter(({ h }) => !h.retired)
-            .map(({ h }) => ({ key: `${h.tenantId}/${h.host}`, generation: h.generation })),
-        );
-        const write: BehindWrite = { checkStates: [], agents: [] };
-        for (const { h, ids, seen } of pending) {
-          // A host another collector owns now: what is held here is older than what it writes.
-          if (!held.has(`${h.tenantId}/${h.host}`)) continue;
-          for (const id of ids) {
-            const c = h.checks.get(id);
-            if (c) write.checkStates.push(h.row(c));
-          }
-          if (seen) {
-            write.agents.push({
-              id: h.agentId,
-              last_seen: new Date(h.lastSeenMs as number).toISOString(),
-              clock_skew_ms: h.clockSkewMs,
-            });
-          }
+      while (done < pending.length) {
+        let end = done;
+        let rows = 0;
+        while (end < pending.length && (end === done || rows < BEHIND_SLICE_ROWS)) {
+          const p = pending[end] as (typeof pending)[number];
+          rows += p.ids.length + (p.seen ? 1 : 0);
+          end++;
         }
-        await tx.writeBehind(write);
-      });
+        await this.writeBehindSlice(pending.slice(done, end));
+        done = end;
+        if (done < pending.length) await yieldToEventLoop();
+      }
     } catch (err) {
-      for (const { h, ids, seen } of pending) {
+      for (const { h, ids, seen } of pending.slice(done)) {
         for (const id of ids) h.behind.add(id);
         if (seen) h.lastSeenDirty = true;
       }
       throw err;
     }
+  }
+
+  private async writeBehindSlice(pending: Array<{ h: HostState; ids: string[]; seen: boolean }>): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const held = await tx.fence(
+        pending
+          .filter(({ h }) => !h.retired)
+          .map(({ h }) => ({ key: `${h.tenantId}/${h.host}`, generation: h.generation })),
+      );
+      const write: BehindWrite = { checkStates: [], agents: [] };
+      for (const { h, ids, seen } of pending) {
+        // A host another collector owns now: what is held here is older than what it writes.
+        if (!held.has(`${h.tenantId}/${h.host}`)) continue;
+        for (const id of ids) {
+          const c = h.checks.get(id);
+          if (c) write.checkStates.push(h.row(c));
+        }
+        if (seen) {
+          write.agents.push({
+            id: h.agentId,
+            last_seen: new Date(h.lastSeenMs as number).toISOString(),
+            clock_skew_ms: h.clockSkewMs,
+          });
+        }
+      }
+      await tx.writeBehind(write);
+    });
   }
 
   async close(): Promise<void> {

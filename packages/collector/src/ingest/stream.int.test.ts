@@ -159,6 +159,39 @@ describe.each(DIALECTS)('ingest streams and clocks on %s', (dialect) => {
     expect(await state()).toMatchObject({ status: 'critical' });
   });
 
+  it('writes behind in short transactions of about 500 rows, so a large write-behind never holds the thread long', async () => {
+    const { fresh, newId, harness, advance, now } = await setup();
+    const h = harness();
+    const checks = Array.from({ length: 20 }, (_, i) => `check-${i}`);
+    const agents = [];
+    for (let i = 0; i < 30; i++)
+      agents.push(
+        await h.connect({ tenant: 'acme', host: `web-${i}`, epoch: `epoch-${String(i).padStart(8, '0')}` }),
+      );
+    for (let seq = 1; seq <= 2; seq++) {
+      advance(60_000);
+      const t = now().getTime();
+      await Promise.all(
+        agents.map((a) =>
+          a.send(
+            checks.map((c, k) => ({
+              ...testResult(newId(), c, 'ok', t, { v: seq }),
+              seq: (seq - 1) * 20 + k + 1,
+            })),
+          ),
+        ),
+      );
+    }
+    // The second results change no decision: 600 check states and 30 last-seen times wait behind.
+    const before = h.ingest.store.counters.transactions;
+    await h.ingest.hosts.flush();
+    // 21 rows per host: 24 hosts (504 rows) in the first transaction, the other 6 in the second.
+    expect(h.ingest.store.counters.transactions - before).toBe(2);
+    const states = await listCheckStates(fresh.store.db, 'acme');
+    expect(states).toHaveLength(600);
+    expect(states.every((s) => JSON.parse(s.metrics as string).v === 2)).toBe(true);
+  });
+
   it('one batch that cannot be handled fails alone; the rest of its group is committed', async () => {
     const { fresh, sink, newId, now, tickets, advance } = await setup();
     // Failure injection: the notifier refuses tenant ghost's notification (as it refuses a malformed one).

@@ -1,6 +1,7 @@
 // The periodic pass over the queue (its clock injected): SLA at-risk and breach flags, automatic escalation
 // when the response target is at risk without acknowledgement, and "agent unreachable" tickets for agents
 // that stopped reporting. A host whose agent is unreachable is not escalated on stale data.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { MaintenanceQuery } from '../maintenance/book.js';
 import type { Db } from '../store/open.js';
 import type { AgentTable, TicketTable } from '../store/schema.js';
@@ -13,6 +14,8 @@ import { priorityFor } from './priority.js';
 import { SUPPORT_LEVELS, type SupportLevel } from './workflow.js';
 
 export const AGENT_CHECK_ID = 'agent';
+/** Tickets handled between two turns of the event loop. */
+const SWEEP_SLICE = 50;
 
 export interface SweepDeps {
   db: Db;
@@ -38,7 +41,10 @@ export async function sweep(deps: SweepDeps): Promise<SweepEvent[]> {
     .selectAll()
     .where('status', 'in', ['open', 'acknowledged', 'in_progress'])
     .execute();
-  for (const t of active) {
+  for (const [i, t] of active.entries()) {
+    // A queue of thousands of tickets: give ingest and the API a turn now and then (SQLite answers
+    // synchronously, so without it the pass would hold the thread for its whole length).
+    if (i > 0 && i % SWEEP_SLICE === 0) await yieldToEventLoop();
     if (t.kind !== 'agent_unreachable' && unreachable.has(`${t.tenant_id}/${t.host}`)) continue;
     await slaPass(deps, t, events);
   }

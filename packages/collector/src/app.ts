@@ -50,7 +50,7 @@ import { createSink } from './sinks/create.js';
 import { openHistory } from './sinks/history.js';
 import { QUEUED_BEHIND, SpoolingSink } from './sinks/spool/sink.js';
 import type { MetricsSink } from './sinks/types.js';
-import { type Db, openStore, type Store } from './store/open.js';
+import { type Db, openStore, probeStore, type Store } from './store/open.js';
 import { pruneSeenResults } from './store/results.js';
 import type { TicketTable } from './store/schema.js';
 import { type CollectorTelemetry, collectorTelemetry } from './telemetry/metrics.js';
@@ -418,7 +418,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', async (_req, reply) => {
     try {
-      await db.selectFrom('tenants').select('id').limit(1).execute();
+      await probeStore(store);
     } catch (err) {
       return reply.code(503).send({ status: 'unavailable', store: (err as Error).message });
     }

@@ -97,6 +97,49 @@ describe('group commit', () => {
     expect(gc.stats.splits).toBe(1);
   });
 
+  it('measures throughput, not latency, when groups run side by side', async () => {
+    const gate = new Gate();
+    let clock = 0;
+    const gc = new GroupCommit(new IngestPipeline([gate]), {
+      ...OPTIONS,
+      maxBatches: 1,
+      concurrency: 2,
+      maxQueueMs: 100,
+      now: () => clock,
+    });
+    // Two groups of 100 results run side by side, each for 100 ms, ending 10 ms apart.
+    const a = gc.submit(input(100, 'a'));
+    await settle();
+    const b = gc.submit(input(100, 'b'));
+    await settle();
+    expect(gate.groups).toEqual([1, 1]);
+    clock = 100;
+    gate.open();
+    await Promise.all([a, b]);
+    // a: 100 results in 100 ms (1/ms); b ended with it (no time of its own: not a sample).
+    const c = gc.submit(input(100, 'c'));
+    await settle();
+    const d = gc.submit(input(100, 'd'));
+    await settle();
+    clock = 200;
+    gate.open();
+    await c;
+    clock = 210;
+    gate.open();
+    await d;
+    // c: 100 results in 100 ms (1/ms); d: 100 more in the 10 ms since c ended (10/ms): 2.8/ms on average.
+    // e and f start at once (concurrency 2) and g waits: one more result would wait about 36 ms, within the
+    // 100 ms bound. Measured by each group's latency (about 1/ms), it would wait 101 ms: refused.
+    const queued = [gc.submit(input(100, 'e')), gc.submit(input(100, 'f')), gc.submit(input(100, 'g'))];
+    await settle();
+    expect(gc.admit(1)).toEqual({ ok: true });
+    for (let i = 0; i < 4; i++) {
+      gate.open();
+      await settle();
+    }
+    await Promise.all(queued);
+  });
+
   it('refuses a batch that would wait past maxQueueMs, saying when to come back', async () => {
     const gate = new Gate();
     const gc = new GroupCommit(new IngestPipeline([gate]), { ...OPTIONS, maxBatches: 1 });

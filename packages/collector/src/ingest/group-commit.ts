@@ -24,6 +24,8 @@ export interface GroupCommitOptions {
   concurrency: number;
   /** A batch that would wait longer than this (by the measured rate) is refused with a retry delay. */
   maxQueueMs: number;
+  /** Milliseconds, monotonic (default `performance.now`). */
+  now?: () => number;
 }
 
 export interface BatchInput {
@@ -49,15 +51,23 @@ export class GroupCommit {
   private inFlight = 0;
   /** A group is about to take the queued batches (it waits one turn of the event loop for more). */
   private gathering = false;
-  /** Measured handling rate, results per millisecond (moving average over groups). */
+  /**
+   * Measured handling rate, results per millisecond (moving average over groups): a group's results over the
+   * time since the later of its start and the previous group's end, so that groups handled side by side
+   * (`concurrency`) count as the throughput they give, not each one's latency.
+   */
   private rate: number | undefined;
+  private lastEnd = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
   readonly stats = { groups: 0, batches: 0, results: 0, splits: 0, refused: 0 };
 
   constructor(
     private readonly pipeline: IngestPipeline,
     private readonly options: GroupCommitOptions,
     private readonly onGroup?: (g: { batches: number; results: number; ms: number }) => void,
-  ) {}
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** Whether a batch of `results` may queue now; if not, when to come back. */
   admit(results: number): Admission {
@@ -117,11 +127,11 @@ export class GroupCommit {
     this.gathering = false;
     const entries = this.take();
     this.kick();
-    const t0 = performance.now();
+    const t0 = this.now();
     const batches = entries.map((e) => batchOf(e.input));
     try {
       await this.pipeline.process({ batches });
-      this.measure(batches, performance.now() - t0);
+      this.measure(batches, t0, this.now());
       for (const [i, e] of entries.entries()) e.resolve(batches[i] as IngestBatch);
     } catch (err) {
       if (entries.length === 1) {
@@ -142,12 +152,14 @@ export class GroupCommit {
     }
   }
 
-  private measure(batches: IngestBatch[], ms: number): void {
+  private measure(batches: IngestBatch[], start: number, end: number): void {
     const results = batches.reduce((n, b) => n + b.results.length, 0);
     this.stats.groups++;
     this.stats.batches += batches.length;
     this.stats.results += results;
-    this.onGroup?.({ batches: batches.length, results, ms });
+    this.onGroup?.({ batches: batches.length, results, ms: end - start });
+    const ms = end - Math.max(start, this.lastEnd);
+    this.lastEnd = Math.max(this.lastEnd, end);
     if (results < 50 || ms <= 0) return;
     const r = results / ms;
     this.rate = this.rate === undefined ? r : this.rate * 0.8 + r * 0.2;

@@ -264,7 +264,9 @@ export class HostStates {
     }
   }
 
-  private async writeBehindSlice(pending: Array<{ h: HostState; ids: string[]; seen: boolean }>): Promise<void> {
+  private async writeBehindSlice(
+    pending: Array<{ h: HostState; ids: string[]; seen: boolean }>,
+  ): Promise<void> {
     await this.store.transaction(async (tx) => {
       const held = await tx.fence(
         pending

@@ -24,6 +24,19 @@ export interface Store {
 }
 
 /**
+ * Whether the store answers (`/healthz`), without queueing behind ingest: on SQLite a one-row read on the
+ * handle itself (Kysely's only connection may be held by a group's transaction for a while; a read inside it
+ * is harmless), on PostgreSQL a round trip on a connection of the pool. Rejects when the store does not answer.
+ */
+export async function probeStore(store: Pick<Store, 'raw'>): Promise<void> {
+  if (store.raw.kind === 'sqlite') {
+    store.raw.sqlite.prepare('SELECT 1').get();
+    return;
+  }
+  await store.raw.pool.query('SELECT 1');
+}
+
+/**
  * Kysely's SQLite driver prepares every statement anew on every query (a fifth of the ingest CPU in the
  * benchmark profile). The same few SQL texts come back all the time, so keep their prepared statements.
  * Safe because the driver runs one query at a time on this connection.

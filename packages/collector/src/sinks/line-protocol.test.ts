@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { CHECK_TYPE_PATTERN, METRIC_NAME_PATTERN, ResultSchema, tagTextPattern } from '@vigie/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodePoint, encodePoints, formatValue } from './line-protocol.js';
+import { encodePoint, encodePoints, encodePointUncached, formatValue } from './line-protocol.js';
 import { resultToPoints } from './types.js';
 
 const point = (over: object = {}) => ({
@@ -109,5 +109,46 @@ describe('what ingest admits, the encoder writes', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('encodePoint with its caches', () => {
+  it('gives what the uncached encoder gives, for good and bad points, the first time and every time after', () => {
+    // Few texts, some bad (control characters, backslash, reserved keys, empty): series and field keys repeat,
+    // good ones get cached, and bad points that look like cached ones must still be refused.
+    const text = fc.constantFrom(
+      'web-01',
+      'a b',
+      'x,y=z',
+      '',
+      'time',
+      'bad\u0000x',
+      'back\\slash',
+      '#c',
+      '__name__',
+      '1:a',
+    );
+    const point = fc.record({
+      measurement: text,
+      tags: fc.dictionary(text, text, { maxKeys: 4 }),
+      fields: fc.dictionary(text, fc.constantFrom(1, 0.5, -0, 1e21, Number.NaN, Number.POSITIVE_INFINITY), {
+        maxKeys: 3,
+      }),
+      time: fc.constantFrom(1764331200000, 1764331200000.6, Number.NaN, 1e16),
+    });
+    fc.assert(
+      fc.property(fc.array(point, { maxLength: 20 }), (points) => {
+        for (let round = 0; round < 2; round++)
+          for (const p of points) expect(encodePoint(p)).toEqual(encodePointUncached(p));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps apart measurements and tags that would run together', () => {
+    const a = encodePoint({ measurement: 'm', tags: { a: 'b' }, fields: { v: 1 }, time: 0 });
+    const b = encodePoint({ measurement: 'm1:a1:b', tags: {}, fields: { v: 1 }, time: 0 });
+    expect(a).toEqual({ ok: true, line: 'm,a=b v=1.0 0' });
+    expect(b).toEqual({ ok: true, line: 'm1:a1:b v=1.0 0' });
   });
 });

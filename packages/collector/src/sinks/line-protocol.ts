@@ -42,8 +42,60 @@ export function formatValue(v: number): string {
   return String(v);
 }
 
-/** The line of one point (time rounded to the millisecond: write with precision=ms), or why it cannot be written. */
+/**
+ * Series keys already encoded, by measurement and tags as given: a fleet writes the same few series over and
+ * over, and checking and escaping their texts was most of the encoding's cost. Bounded: cleared when full.
+ */
+const seriesCache = new Map<string, string>();
+const fieldKeyCache = new Map<string, string>();
+const CACHE_MAX = 100_000;
+
+function remember(cache: Map<string, string>, key: string, value: string): void {
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(key, value);
+}
+
+/**
+ * The line of one point (time rounded to the millisecond: write with precision=ms), or why it cannot be written.
+ * Gives exactly what `encodePointUncached` gives (line-protocol.test.ts checks it on random points).
+ */
 export function encodePoint(p: MetricPoint): Encoded {
+  // Each text prefixed by its length: no two different measurements and tags give the same id.
+  let id = `${p.measurement.length}:${p.measurement}`;
+  for (const k in p.tags) {
+    const v = p.tags[k] as string;
+    id += `${k.length}:${k}${v.length}:${v}`;
+  }
+  const series = seriesCache.get(id);
+  if (series === undefined) {
+    const e = encodePointUncached(p);
+    if (e.ok) remember(seriesCache, id, e.line.slice(0, seriesEnd(e.line)));
+    return e;
+  }
+  let fields = '';
+  for (const k in p.fields) {
+    const v = p.fields[k] as number;
+    const key = fieldKeyCache.get(k);
+    if (key === undefined || typeof v !== 'number' || !Number.isFinite(v)) return encodePointUncached(p);
+    fields += `${fields === '' ? '' : ','}${key}=${formatValue(v)}`;
+  }
+  const time = Math.round(p.time);
+  if (fields === '' || !(time >= TIME_RANGE_MS.min && time <= TIME_RANGE_MS.max))
+    return encodePointUncached(p);
+  return { ok: true, line: `${series} ${fields} ${time}` };
+}
+
+/** Where a line's series key ends: the first space not escaped by a backslash. */
+function seriesEnd(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\\') i++;
+    else if (line[i] === ' ') return i;
+  }
+  return line.length;
+}
+
+/** `encodePoint` without the caches: every text checked and escaped. */
+export function encodePointUncached(p: MetricPoint): Encoded {
   const problem = pointProblem(p);
   if (problem) return { ok: false, reason: problem };
   const tags = Object.entries(p.tags)
@@ -54,7 +106,11 @@ export function encodePoint(p: MetricPoint): Encoded {
   const series = `${escapeMeasurement(p.measurement)}${tags}`;
   if (Buffer.byteLength(series) > MAX_SERIES_KEY_BYTES)
     return { ok: false, reason: `series key over ${MAX_SERIES_KEY_BYTES} bytes` };
-  const fields = Object.entries(p.fields).map(([k, v]) => `${escapeKey(k)}=${formatValue(v)}`);
+  const fields = Object.entries(p.fields).map(([k, v]) => {
+    const key = escapeKey(k);
+    if (!fieldKeyCache.has(k)) remember(fieldKeyCache, k, key);
+    return `${key}=${formatValue(v)}`;
+  });
   return { ok: true, line: `${series} ${fields.join(',')} ${Math.round(p.time)}` };
 }
 

@@ -242,6 +242,14 @@ describe('ingest protocol versions and sessions', () => {
     expect((await counted()) - before).toBe(10);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/vigie_ingest_errors_total\{code="session_replaced"\} \d+/);
+    // The process's memory, split: resident, the main thread's heap (used within total), outside the heap.
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+    const used = gauge('vigie_process_heap_used_bytes');
+    expect(used).toBeGreaterThan(1_000_000);
+    expect(gauge('vigie_process_heap_total_bytes')).toBeGreaterThanOrEqual(used);
+    expect(gauge('vigie_process_resident_memory_bytes')).toBeGreaterThan(used);
+    expect(gauge('vigie_process_external_memory_bytes')).toBeGreaterThan(0);
   });
 });
 

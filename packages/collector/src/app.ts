@@ -434,7 +434,11 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
     };
   });
   app.get('/metrics', async (_req, reply) => {
-    telemetry.memory(process.memoryUsage().rss);
+    const m = process.memoryUsage();
+    telemetry.memory(m.rss);
+    telemetry.heapUsed(m.heapUsed);
+    telemetry.heapTotal(m.heapTotal);
+    telemetry.externalMemory(m.external);
     return reply.type('text/plain; version=0.0.4').send(telemetry.registry.render());
   });
   registerWebRoutes(app, { feed, db });

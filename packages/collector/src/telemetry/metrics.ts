@@ -124,6 +124,18 @@ export function collectorTelemetry() {
     ),
     clusterHostsOwned: t.gauge('vigie_cluster_hosts_owned', 'Hosts whose lease this collector holds'),
     memory: t.gauge('vigie_process_resident_memory_bytes', 'Resident memory of the collector process'),
+    heapUsed: t.gauge(
+      'vigie_process_heap_used_bytes',
+      "Live and not yet collected objects in the main thread's heap",
+    ),
+    heapTotal: t.gauge(
+      'vigie_process_heap_total_bytes',
+      "Size of the main thread's heap (young and old generations)",
+    ),
+    externalMemory: t.gauge(
+      'vigie_process_external_memory_bytes',
+      'Memory held outside the heap by objects in it (buffers, sockets)',
+    ),
   };
 }
 export type CollectorTelemetry = ReturnType<typeof collectorTelemetry>;

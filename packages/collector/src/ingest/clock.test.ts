@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ClockStage } from './clock.js';
 import { HostState } from './host-state.js';
-import { type AgentSession, newBatch } from './pipeline.js';
+import { newBatch } from './pipeline.js';
+import { TEST_SESSION } from './testing.js';
 
-const session: AgentSession = {
-  sessionId: 's',
-  tenantId: 't',
-  tokenId: 'k',
-  agentId: 'a',
-  host: 'h',
-  environment: 'production',
-  application: 'app',
-  protocol: 2,
-};
+const session = TEST_SESSION;
 const RECEIVED = Date.parse('2026-12-04T03:00:00.000Z');
 
 /** The time the stage gives a result observed 60 s before the agent sent its batch, sent `skew` ms off. */

@@ -4,18 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { HostState } from './host-state.js';
-import { type AgentSession, type IngestGroup, IngestPipeline, type Stage } from './pipeline.js';
+import { type IngestGroup, IngestPipeline, type Stage } from './pipeline.js';
+import { TEST_SESSION } from './testing.js';
 
-const session: AgentSession = {
-  sessionId: 's',
-  tenantId: 't',
-  tokenId: 'k',
-  agentId: 'a',
-  host: 'h',
-  environment: 'production',
-  application: 'app',
-  protocol: 2,
-};
+const session = TEST_SESSION;
 
 /** A stage that records each group's size and holds it until released. */
 class Gate implements Stage {

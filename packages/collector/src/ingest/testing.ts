@@ -145,3 +145,15 @@ export function testResult(
     durationMs: 1,
   };
 }
+
+/** A protocol 2 session of tenant `t`, host `h`, for stage and group-commit tests that need no store. */
+export const TEST_SESSION: AgentSession = {
+  sessionId: 's',
+  tenantId: 't',
+  tokenId: 'k',
+  agentId: 'a',
+  host: 'h',
+  environment: 'production',
+  application: 'app',
+  protocol: 2,
+};

@@ -4,6 +4,7 @@
 
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CollectorClient, MemoryOutbox } from '@vigie/agent';
@@ -249,6 +250,34 @@ describe('ingest gateway under bad input', () => {
     const agents = (await res.json()) as Array<{ tenant: string; host: string }>;
     expect(agents.find((a) => a.host === 'acme-web-01')).toBeUndefined();
     expect(agents.find((a) => a.host === 'good-agent')?.tenant).toBe('acme');
+  });
+
+  it('survives upgrades reset by the peer, on its path and on others (a client gone mid-refusal)', async () => {
+    const { port } = new URL(base);
+    const upgradeThenReset = (path: string, afterAnswer: boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const s = connect(Number(port), '127.0.0.1', () => {
+          s.write(
+            `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n` +
+              `Authorization: Bearer not-a-token\r\n\r\n`,
+          );
+          if (!afterAnswer) s.resetAndDestroy();
+        });
+        // The answer read, the client resets instead of closing: the collector's socket gets ECONNRESET.
+        s.once('data', () => s.resetAndDestroy());
+        s.on('close', () => resolve());
+        s.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? resolve() : reject(err)));
+      });
+    for (let i = 0; i < 20; i++)
+      await Promise.all([
+        upgradeThenReset('/not-ingest', true),
+        upgradeThenReset('/not-ingest', false),
+        upgradeThenReset('/ingest', true),
+        upgradeThenReset('/ingest', false),
+      ]);
+    await goodAgentStillDelivers();
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
   it('survives a burst of random garbage from many sockets', async () => {

@@ -501,6 +501,9 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
 
   app.server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) {
+      // Node leaves an upgrade's socket without an 'error' listener: a client that resets it would otherwise
+      // throw ECONNRESET out of the collector.
+      socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'));
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     }
   });

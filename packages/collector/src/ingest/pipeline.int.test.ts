@@ -138,6 +138,16 @@ describe.each(DIALECTS)('ingest pipeline on %s', (dialect) => {
     expect(kinds).toEqual(['opened', 'resolved', 'reopened']);
   });
 
+  it('a ticket opened, resolved and reopened within one batch is stored with its reopen count', async () => {
+    const { store, send, result } = await setup(undefined, 30 * 60_000);
+    await send([result('db', 'warning'), result('db', 'ok'), result('db', 'critical')]);
+    const all = await listTickets(store.db, { tenantId: 'acme', limit: 100 });
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ status: 'open', reopened: 1, severity: 'critical', occurrences: 2 });
+    const kinds = (await ticketTimeline(store.db, all[0]?.id as string)).map((e) => e.kind);
+    expect(kinds).toEqual(['opened', 'resolved', 'reopened']);
+  });
+
   it('a flapping check gets one flapping ticket instead of a stream of opens and resolves', async () => {
     const { store, send, result } = await setup(
       { failures: 1, recoveries: 1, flapChanges: 4, flapWindowMs: 3_600_000 },

@@ -165,6 +165,7 @@ export function planStatus(view: KeyView, change: StatusChange, deps: PlanDeps):
         updated_at: at,
         kind: 'check',
         priority,
+        reopened: 0,
         support_level: 'N1',
         environment: change.environment,
         application: change.application,

@@ -54,6 +54,8 @@ export const TICKET_INSERT: InsertSpec<TicketTable> = {
     ['application', 'text'],
     ['response_due_at', 'text'],
     ['resolution_due_at', 'text'],
+    // A ticket opened, resolved and reopened within one group is inserted once, with its count.
+    ['reopened', 'integer'],
   ],
 };
 

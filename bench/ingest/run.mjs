@@ -35,7 +35,7 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { printProfileSummary, summariseProfile } from '../lib/cpuprofile.mjs';
+import { longTasks, printLongTasks, printProfileSummary, summariseProfile } from '../lib/cpuprofile.mjs';
 import { startInfluxV1 } from '../lib/influx.mjs';
 import { startPostgres } from '../lib/postgres.mjs';
 import {
@@ -826,7 +826,7 @@ async function collectorRun(o, workers, n, servers, stamp) {
               join(profDir, f),
               join(RESULTS_DIR, `ingest-${stamp}-n${n}-collector-thread-${thread(f)}.cpuprofile.json`),
             );
-          profile = summariseProfile(saved, 25);
+          profile = { ...summariseProfile(saved, 25), longTasks: longTasks(saved) };
         }
       }
       const batchSeconds = counters.vigie_ingest_batch_seconds_total;
@@ -851,6 +851,14 @@ async function collectorRun(o, workers, n, servers, stamp) {
         api,
         store,
         tickets,
+        // The collector's event loop delay over the load window (its /metrics since the scrape before the load).
+        loopDelayMs:
+          instances.length === 1 && counters.vigie_event_loop_delay_max_seconds !== undefined
+            ? {
+                p99: round((counters.vigie_event_loop_delay_p99_seconds ?? 0) * 1000, 1),
+                max: round(counters.vigie_event_loop_delay_max_seconds * 1000, 1),
+              }
+            : undefined,
         pipelineMsPerBatch:
           batchSeconds !== undefined && batches ? round((batchSeconds / batches) * 1000, 2) : undefined,
         counters,
@@ -975,6 +983,7 @@ function printReport(/** @type {Options} */ o, /** @type {RunEntry[]} */ runs) {
     'tickets seen/acked/sent',
     'healthz p99 ms',
     'queue p99 ms',
+    'loop delay p99/max ms',
     'stmts/1k',
     'tx/1k',
     'RSS 0 MiB',
@@ -1014,6 +1023,7 @@ function printReport(/** @type {Options} */ o, /** @type {RunEntry[]} */ runs) {
         t ? `${t.seen}/${t.acked}/${t.expected}` : undefined,
         'api' in x ? x.api?.healthz.ms.p99 : undefined,
         'api' in x ? x.api?.tickets.ms.p99 : undefined,
+        'loopDelayMs' in x && x.loopDelayMs ? `${x.loopDelayMs.p99}/${x.loopDelayMs.max}` : undefined,
         'store' in x ? x.store?.statementsPer1000 : undefined,
         'store' in x ? x.store?.transactionsPer1000 : undefined,
         mib(x.memory.beforeKiB),
@@ -1124,7 +1134,10 @@ async function main() {
     }
     runs.push(entry);
     printReport(o, [entry]);
-    if (collector.profile) printProfileSummary(collector.profile);
+    if (collector.profile) {
+      printProfileSummary(collector.profile);
+      printLongTasks(collector.profile.longTasks);
+    }
   }
 
   const report = {

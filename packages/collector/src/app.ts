@@ -2,6 +2,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import swagger from '@fastify/swagger';
 import { createIdGenerator } from '@vigie/shared';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -119,6 +120,9 @@ function createHttpServer(config: CollectorConfig, log: Logger): FastifyInstance
     frameworkErrors: sendError,
   }) as unknown as FastifyInstance;
 }
+
+/** How often the event loop's delay is sampled (`vigie_event_loop_delay_*`). */
+const LOOP_DELAY_RESOLUTION_MS = 10;
 
 const ACTION_EVENT: Record<string, string> = {
   acknowledge: 'acknowledged',
@@ -433,7 +437,18 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       pid: process.pid,
     };
   });
+  // A 10 ms timer whose lateness is the delay (the histogram holds the interval itself too: taken off). Each
+  // scrape reads the window since the previous one and starts a new one.
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  loopDelay.enable();
+  const lateness = (ns: number) => Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS) / 1000;
   app.get('/metrics', async (_req, reply) => {
+    if (loopDelay.count > 0) {
+      telemetry.loopDelayP50(lateness(loopDelay.percentile(50)));
+      telemetry.loopDelayP99(lateness(loopDelay.percentile(99)));
+      telemetry.loopDelayMax(lateness(loopDelay.max));
+    }
+    loopDelay.reset();
     const m = process.memoryUsage();
     telemetry.memory(m.rss);
     telemetry.heapUsed(m.heapUsed);
@@ -597,6 +612,7 @@ export async function buildCollector(config: CollectorConfig, deps: CollectorDep
       maintenanceBook.stop();
       await dispatcher.stop();
       for (const c of connectors) c.close?.();
+      loopDelay.disable();
       await gateway.close();
       await hosts.close();
       await cluster.close();

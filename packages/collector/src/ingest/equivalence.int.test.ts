@@ -20,6 +20,8 @@ const TOLERANCE_MS = 2000;
 /** A clock behind by less than the agents' ack timeout may be a batch that waited: not moved. */
 const BEHIND_TOLERANCE_MS = 30_000;
 const T0 = Date.parse('2026-12-01T08:00:00.000Z');
+/** A longer hunt (VIGIE_EQ_RUNS, below) may take an hour. */
+const TEST_TIMEOUT_MS = process.env.VIGIE_EQ_RUNS ? 3_600_000 : 240_000;
 
 // ---------- the reference model ----------
 
@@ -275,162 +277,179 @@ describe.each(DIALECTS)('ingest equals the reference model on %s', (dialect) => 
     if (process.env.VIGIE_EQ_SEED === undefined) expect([...exercised].sort()).toEqual(kinds.sort());
   });
 
-  it('random streams with replays, skew, late and future times, flapping, and a restart', async () => {
-    const property = fc.asyncProperty(scenarioArb, async (steps) => {
-      const fresh = await freshStore(dialect, { file: true });
-      let clock = T0;
-      const now = () => new Date(clock);
-      const newId = createIdGenerator(() => clock);
-      await addTenant(fresh.store.db, 'acme', 'ACME', now());
-      const model = new Model();
-      let store = fresh.store;
-      const opened: Array<{ close(): Promise<void> }> = [];
-      const start = async () => {
-        const h = ingestHarness({
-          store,
-          sink,
-          now,
-          newId,
-          policy: POLICY,
-          reopenWindowMs: REOPEN_MS,
-          staleAfterMs: STALE_MS,
+  it(
+    'random streams with replays, skew, late and future times, flapping, and a restart',
+    async () => {
+      const property = fc.asyncProperty(scenarioArb, async (steps) => {
+        const fresh = await freshStore(dialect, { file: true });
+        let clock = T0;
+        const now = () => new Date(clock);
+        const newId = createIdGenerator(() => clock);
+        await addTenant(fresh.store.db, 'acme', 'ACME', now());
+        const model = new Model();
+        let store = fresh.store;
+        const opened: Array<{ close(): Promise<void> }> = [];
+        const start = async () => {
+          const h = ingestHarness({
+            store,
+            sink,
+            now,
+            newId,
+            policy: POLICY,
+            reopenWindowMs: REOPEN_MS,
+            staleAfterMs: STALE_MS,
+          });
+          const agents: TestAgent[] = [];
+          for (const a of AGENTS)
+            agents.push(
+              await h.connect({
+                tenant: 'acme',
+                host: a.host,
+                ...(a.v2 ? { epoch: `epoch-${a.host}` } : {}),
+              }),
+            );
+          return { h, agents };
+        };
+        let running = await start();
+        const seqs = AGENTS.map(() => 0);
+        const lastBatch: Array<SentResult[] | undefined> = AGENTS.map(() => undefined);
+        const sentAtOf = (a: ScenarioAgent) => (a.v2 ? clock + a.skew : undefined);
+        const send = async (i: number, results: SentResult[]) => {
+          const a = AGENTS[i] as ScenarioAgent;
+          const sentAt = sentAtOf(a);
+          const incoming: IncomingResult[] = results.map((r) => ({
+            id: r.id,
+            checkId: `check-${r.check}`,
+            type: 'probe',
+            category: 'performance',
+            status: r.status,
+            metrics: { value: RANK[r.status] },
+            message: r.status,
+            observedAt: new Date(r.agentAt).toISOString(),
+            durationMs: 1,
+            ...(a.v2 ? { seq: r.seq } : {}),
+          }));
+          model.batch(a, results, clock, sentAt);
+          await (running.agents[i] as TestAgent).send(incoming, { sentAt });
+          lastBatch[i] = results;
+        };
+        const result = (i: number, check: number, status: Status, agentAt: number): SentResult => ({
+          id: newId(),
+          seq: ++(seqs[i] as number),
+          check: String(check),
+          status,
+          agentAt,
         });
-        const agents: TestAgent[] = [];
-        for (const a of AGENTS)
-          agents.push(
-            await h.connect({
-              tenant: 'acme',
-              host: a.host,
-              ...(a.v2 ? { epoch: `epoch-${a.host}` } : {}),
-            }),
-          );
-        return { h, agents };
-      };
-      let running = await start();
-      const seqs = AGENTS.map(() => 0);
-      const lastBatch: Array<SentResult[] | undefined> = AGENTS.map(() => undefined);
-      const sentAtOf = (a: ScenarioAgent) => (a.v2 ? clock + a.skew : undefined);
-      const send = async (i: number, results: SentResult[]) => {
-        const a = AGENTS[i] as ScenarioAgent;
-        const sentAt = sentAtOf(a);
-        const incoming: IncomingResult[] = results.map((r) => ({
-          id: r.id,
-          checkId: `check-${r.check}`,
-          type: 'probe',
-          category: 'performance',
-          status: r.status,
-          metrics: { value: RANK[r.status] },
-          message: r.status,
-          observedAt: new Date(r.agentAt).toISOString(),
-          durationMs: 1,
-          ...(a.v2 ? { seq: r.seq } : {}),
-        }));
-        model.batch(a, results, clock, sentAt);
-        await (running.agents[i] as TestAgent).send(incoming, { sentAt });
-        lastBatch[i] = results;
-      };
-      const result = (i: number, check: number, status: Status, agentAt: number): SentResult => ({
-        id: newId(),
-        seq: ++(seqs[i] as number),
-        check: String(check),
-        status,
-        agentAt,
-      });
-      try {
-        for (const step of steps) {
-          clock += 30_000;
-          if (step.kind === 'wait') clock += step.minutes * 60_000;
-          else if (step.kind === 'restart') {
-            await running.h.close();
-            store = await fresh.reopen();
-            opened.push(store);
-            running = await start();
-          } else if (step.kind === 'replay') {
-            const again = lastBatch[step.agent];
-            if (again) await send(step.agent, again);
-          } else {
-            const a = AGENTS[step.agent] as ScenarioAgent;
-            const agentNow = clock + a.skew;
-            if (step.kind === 'results') {
-              const rs: SentResult[] = [];
-              step.statuses.forEach((s, k) => {
-                const r = result(step.agent, s.check, s.status, agentNow - (step.statuses.length - k) * 1000);
-                rs.push(r);
-                // A protocol 1 agent may repeat a result in one batch (same id): counted once.
-                if (s.repeat && !a.v2) rs.push(r);
-              });
-              await send(step.agent, rs);
-            } else if (step.kind === 'late') {
-              await send(step.agent, [
-                result(step.agent, step.check, step.status, agentNow - step.ageMin * 60_000),
-              ]);
+        try {
+          for (const step of steps) {
+            clock += 30_000;
+            if (step.kind === 'wait') clock += step.minutes * 60_000;
+            else if (step.kind === 'restart') {
+              await running.h.close();
+              store = await fresh.reopen();
+              opened.push(store);
+              running = await start();
+            } else if (step.kind === 'replay') {
+              const again = lastBatch[step.agent];
+              if (again) await send(step.agent, again);
             } else {
-              await send(step.agent, [
-                result(step.agent, step.check, step.status, agentNow + 3650 * 86_400_000),
-              ]);
+              const a = AGENTS[step.agent] as ScenarioAgent;
+              const agentNow = clock + a.skew;
+              if (step.kind === 'results') {
+                const rs: SentResult[] = [];
+                step.statuses.forEach((s, k) => {
+                  const r = result(
+                    step.agent,
+                    s.check,
+                    s.status,
+                    agentNow - (step.statuses.length - k) * 1000,
+                  );
+                  rs.push(r);
+                  // A protocol 1 agent may repeat a result in one batch (same id): counted once.
+                  if (s.repeat && !a.v2) rs.push(r);
+                });
+                await send(step.agent, rs);
+              } else if (step.kind === 'late') {
+                await send(step.agent, [
+                  result(step.agent, step.check, step.status, agentNow - step.ageMin * 60_000),
+                ]);
+              } else {
+                await send(step.agent, [
+                  result(step.agent, step.check, step.status, agentNow + 3650 * 86_400_000),
+                ]);
+              }
             }
           }
-        }
-        // Compare every key's tickets, in order, with the model's.
-        for (const a of AGENTS) {
-          for (const check of ['0', '1', '2']) {
-            const key = `${a.host}/${check}`;
-            const rows = (
-              await listTickets(store.db, {
-                tenantId: 'acme',
-                host: a.host,
-                limit: 1000,
-                sort: 'openedAt',
-                order: 'asc',
-              })
-            ).filter((t) => t.check_id === `check-${check}`);
-            const got = [];
-            for (const t of rows) {
-              const timeline = (await ticketTimeline(store.db, t.id)).flatMap((e) =>
-                e.kind === 'occurrence'
-                  ? Array.from(
-                      { length: Number((JSON.parse(e.details) as { count?: number }).count ?? 1) },
-                      () => 'occurrence',
-                    )
-                  : [e.kind],
-              );
-              got.push({
+          // Compare every key's tickets, in order, with the model's.
+          for (const a of AGENTS) {
+            for (const check of ['0', '1', '2']) {
+              const key = `${a.host}/${check}`;
+              const rows = (
+                await listTickets(store.db, {
+                  tenantId: 'acme',
+                  host: a.host,
+                  limit: 1000,
+                  sort: 'openedAt',
+                  order: 'asc',
+                })
+              ).filter((t) => t.check_id === `check-${check}`);
+              const got = [];
+              for (const t of rows) {
+                const timeline = (await ticketTimeline(store.db, t.id)).flatMap((e) =>
+                  e.kind === 'occurrence'
+                    ? Array.from(
+                        { length: Number((JSON.parse(e.details) as { count?: number }).count ?? 1) },
+                        () => 'occurrence',
+                      )
+                    : [e.kind],
+                );
+                got.push({
+                  status: t.status,
+                  severity: t.severity,
+                  occurrences: t.occurrences,
+                  kind: t.kind,
+                  reopened: t.reopened,
+                  timeline,
+                });
+              }
+              const want = (model.tickets.get(key) ?? []).map((t) => ({
                 status: t.status,
                 severity: t.severity,
                 occurrences: t.occurrences,
                 kind: t.kind,
                 reopened: t.reopened,
-                timeline,
-              });
+                timeline: t.timeline,
+              }));
+              expect({ key, tickets: got }).toEqual({ key, tickets: want });
+              for (const t of want) for (const k of t.timeline) if (k !== 'flapping_ended') exercised.add(k);
             }
-            const want = (model.tickets.get(key) ?? []).map((t) => ({
-              status: t.status,
-              severity: t.severity,
-              occurrences: t.occurrences,
-              kind: t.kind,
-              reopened: t.reopened,
-              timeline: t.timeline,
-            }));
-            expect({ key, tickets: got }).toEqual({ key, tickets: want });
-            for (const t of want) for (const k of t.timeline) if (k !== 'flapping_ended') exercised.add(k);
           }
+        } finally {
+          await running.h.close();
+          for (const s of opened) await s.close();
+          await fresh.dispose();
         }
-      } finally {
-        await running.h.close();
-        for (const s of opened) await s.close();
-        await fresh.dispose();
+      });
+      // The streams are random: a round may happen not to reopen a ticket (the PostgreSQL rounds are short).
+      // More rounds, bounded, until every kind of ticket event has come up, so the coverage check holds.
+      // A failure prints its seed and path: VIGIE_EQ_SEED=<seed> VIGIE_EQ_PATH=<path> replays that stream.
+      const seed = process.env.VIGIE_EQ_SEED;
+      if (seed !== undefined) {
+        await fc.assert(property, {
+          seed: Number(seed),
+          path: process.env.VIGIE_EQ_PATH,
+          endOnFailure: true,
+        });
+        return;
       }
-    });
-    // The streams are random: a round may happen not to reopen a ticket (the PostgreSQL rounds are short).
-    // More rounds, bounded, until every kind of ticket event has come up, so the coverage check holds.
-    // A failure prints its seed and path: VIGIE_EQ_SEED=<seed> VIGIE_EQ_PATH=<path> replays that stream.
-    const seed = process.env.VIGIE_EQ_SEED;
-    if (seed !== undefined) {
-      await fc.assert(property, { seed: Number(seed), path: process.env.VIGIE_EQ_PATH, endOnFailure: true });
-      return;
-    }
-    const covered = () => kinds.every((k) => exercised.has(k));
-    for (let round = 0; round === 0 || (!covered() && round < 5); round++)
-      await fc.assert(property, { numRuns: dialect === 'sqlite' ? 30 : 8, endOnFailure: true });
-  }, 240_000);
+      const covered = () => kinds.every((k) => exercised.has(k));
+      for (let round = 0; round === 0 || (!covered() && round < 5); round++)
+        await fc.assert(property, {
+          // VIGIE_EQ_RUNS=<n> runs n streams per round on each dialect (a longer hunt than CI's).
+          numRuns: Number(process.env.VIGIE_EQ_RUNS ?? (dialect === 'sqlite' ? 30 : 8)),
+          endOnFailure: true,
+        });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -132,6 +132,18 @@ export function collectorTelemetry() {
       'vigie_process_heap_total_bytes',
       "Size of the main thread's heap (young and old generations)",
     ),
+    loopDelayP50: t.gauge(
+      'vigie_event_loop_delay_p50_seconds',
+      'Median delay of the main event loop since the previous scrape (what a request waits before it is read)',
+    ),
+    loopDelayP99: t.gauge(
+      'vigie_event_loop_delay_p99_seconds',
+      '99th percentile of the main event loop delay since the previous scrape',
+    ),
+    loopDelayMax: t.gauge(
+      'vigie_event_loop_delay_max_seconds',
+      'Longest delay of the main event loop since the previous scrape',
+    ),
     externalMemory: t.gauge(
       'vigie_process_external_memory_bytes',
       'Memory held outside the heap by objects in it (buffers, sockets)',

@@ -30,11 +30,8 @@ function label(/** @type {ProfileNode['callFrame']} */ f) {
   return `${name} ${short}:${f.lineNumber + 1}`;
 }
 
-/**
- * @param {string} file
- * @param {number} [top]
- */
-export function summariseProfile(file, top = 25) {
+/** The profile, its nodes by id and each node's parent. */
+function load(/** @type {string} */ file) {
   /** @type {Profile} */
   const p = JSON.parse(readFileSync(file, 'utf8'));
   /** @type {Map<number, ProfileNode>} */
@@ -42,6 +39,15 @@ export function summariseProfile(file, top = 25) {
   /** @type {Map<number, number>} */
   const parent = new Map();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  return { p, byId, parent };
+}
+
+/**
+ * @param {string} file
+ * @param {number} [top]
+ */
+export function summariseProfile(file, top = 25) {
+  const { p, byId, parent } = load(file);
   /** @type {Map<number, number>} self time (µs) per node */
   const selfUs = new Map();
   let totalUs = 0;
@@ -103,13 +109,7 @@ export function summariseProfile(file, top = 25) {
  * @param {number} [minMs]
  */
 export function longTasks(file, minMs = 20) {
-  /** @type {Profile} */
-  const p = JSON.parse(readFileSync(file, 'utf8'));
-  /** @type {Map<number, ProfileNode>} */
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  /** @type {Map<number, number>} */
-  const parent = new Map();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const { p, byId, parent } = load(file);
   /** @type {Map<number, string>} */
   const ownerOf = new Map();
   const owner = (/** @type {number} */ id) => {

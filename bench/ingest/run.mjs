@@ -35,7 +35,7 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { longTasks, printLongTasks, printProfileSummary, summariseProfile } from '../lib/cpuprofile.mjs';
+import { printProfileSummary, summariseProfile } from '../lib/cpuprofile.mjs';
 import { startInfluxV1 } from '../lib/influx.mjs';
 import { startPostgres } from '../lib/postgres.mjs';
 import {
@@ -826,7 +826,7 @@ async function collectorRun(o, workers, n, servers, stamp) {
               join(profDir, f),
               join(RESULTS_DIR, `ingest-${stamp}-n${n}-collector-thread-${thread(f)}.cpuprofile.json`),
             );
-          profile = { ...summariseProfile(saved, 25), longTasks: longTasks(saved) };
+          profile = summariseProfile(saved, 25);
         }
       }
       const batchSeconds = counters.vigie_ingest_batch_seconds_total;
@@ -1134,10 +1134,7 @@ async function main() {
     }
     runs.push(entry);
     printReport(o, [entry]);
-    if (collector.profile) {
-      printProfileSummary(collector.profile);
-      printLongTasks(collector.profile.longTasks);
-    }
+    if (collector.profile) printProfileSummary(collector.profile);
   }
 
   const report = {

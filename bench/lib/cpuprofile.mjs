@@ -101,96 +101,6 @@ export function summariseProfile(file, top = 25) {
   };
 }
 
-/**
- * The main thread's long tasks: maximal stretches of samples that are not `(idle)` (the event loop is busy and a
- * request that arrives waits for the stretch to end). For the stretches of at least `minMs`: how many, the
- * longest, and where their time went, by the innermost Vigie function on the stack (else the sample's own frame).
- * @param {string} file
- * @param {number} [minMs]
- */
-export function longTasks(file, minMs = 20) {
-  const { p, byId, parent } = load(file);
-  /** @type {Map<number, string>} */
-  const ownerOf = new Map();
-  const owner = (/** @type {number} */ id) => {
-    const known = ownerOf.get(id);
-    if (known !== undefined) return known;
-    let found;
-    for (let cur = /** @type {number | undefined} */ (id); cur !== undefined; cur = parent.get(cur)) {
-      const n = byId.get(cur);
-      if (n && /packages\/[^/]+\/dist\//.test(n.callFrame.url)) {
-        found = label(n.callFrame);
-        break;
-      }
-    }
-    const node = byId.get(id);
-    const result = found ?? (node ? label(node.callFrame) : '?');
-    ownerOf.set(id, result);
-    return result;
-  };
-  /** @type {Array<{ ms: number; by: Map<string, number> }>} */
-  const stretches = [];
-  /** @type {{ us: number; by: Map<string, number> } | undefined} */
-  let cur;
-  const close = () => {
-    if (cur && cur.us >= minMs * 1000) stretches.push({ ms: cur.us / 1000, by: cur.by });
-    cur = undefined;
-  };
-  for (let i = 0; i < p.samples.length; i++) {
-    const dt = p.timeDeltas[i + 1] ?? 0;
-    const node = byId.get(/** @type {number} */ (p.samples[i]));
-    if (!node || node.callFrame.functionName === '(idle)') {
-      close();
-      continue;
-    }
-    cur ??= { us: 0, by: new Map() };
-    cur.us += dt;
-    const k = owner(node.id);
-    cur.by.set(k, (cur.by.get(k) ?? 0) + dt);
-  }
-  close();
-  /** @type {Map<string, number>} */
-  const total = new Map();
-  let totalUs = 0;
-  for (const s of stretches)
-    for (const [k, us] of s.by) {
-      total.set(k, (total.get(k) ?? 0) + us);
-      totalUs += us;
-    }
-  const top = (/** @type {Map<string, number>} */ m, /** @type {number} */ n, /** @type {number} */ of) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([name, us]) => ({ name, percent: Math.round((us / Math.max(of, 1)) * 1000) / 10 }));
-  const sum = (/** @type {Map<string, number>} */ m) => [...m.values()].reduce((a, b) => a + b, 0);
-  const longest = [...stretches].sort((a, b) => b.ms - a.ms).slice(0, 5);
-  return {
-    minMs,
-    count: stretches.length,
-    over50ms: stretches.filter((s) => s.ms >= 50).length,
-    over100ms: stretches.filter((s) => s.ms >= 100).length,
-    sampledMs: Math.round((p.endTime - p.startTime) / 1000),
-    inLongTasksMs: Math.round(totalUs / 1000),
-    where: top(total, 15, totalUs),
-    longest: longest.map((s) => ({ ms: Math.round(s.ms), where: top(s.by, 4, sum(s.by)) })),
-  };
-}
-
-/** Prints a summary made by longTasks. */
-export function printLongTasks(/** @type {ReturnType<typeof longTasks>} */ t) {
-  const out = [];
-  out.push(
-    `long tasks (>= ${t.minMs} ms): ${t.count} (>= 50 ms: ${t.over50ms}, >= 100 ms: ${t.over100ms}), ` +
-      `${t.inLongTasksMs} ms of ${t.sampledMs} ms sampled`,
-  );
-  out.push('  where their time went (innermost Vigie function):');
-  for (const r of t.where) out.push(`    ${String(r.percent).padStart(5)}%  ${r.name}`);
-  out.push('  the longest:');
-  for (const s of t.longest)
-    out.push(`    ${s.ms} ms: ${s.where.map((w) => `${w.percent}% ${w.name}`).join('; ')}`);
-  process.stdout.write(`${out.join('\n')}\n`);
-}
-
 /** Prints a summary made by summariseProfile. */
 export function printProfileSummary(/** @type {ReturnType<typeof summariseProfile>} */ s) {
   const out = [];
@@ -204,7 +114,7 @@ export function printProfileSummary(/** @type {ReturnType<typeof summariseProfil
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-// `node bench/lib/cpuprofile.mjs FILE [TOP]` prints the summary of a saved profile and its long tasks.
+// `node bench/lib/cpuprofile.mjs FILE [TOP]` prints the summary of a saved profile.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   if (!file) {
@@ -212,5 +122,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   printProfileSummary(summariseProfile(file, Number(process.argv[3] ?? 25)));
-  printLongTasks(longTasks(file));
 }

@@ -8,6 +8,7 @@ import {
   type AgentMessage,
   CloseCode,
   type CollectorMessage,
+  type Decoded,
   type Dropped,
   decodeAgentMessage,
   ErrorCode,
@@ -22,9 +23,13 @@ import { onEvent } from './event.js';
 import { onHello } from './hello.js';
 import type { HostState } from './host-state.js';
 import { onResults } from './results.js';
+import { Slices } from './slices.js';
 import { onSnapshot } from './snapshot.js';
 
 export type { GatewayDeps, GatewayOptions } from './connection.js';
+
+/** Decoding time per turn of the event loop: requests wait at most about this long for frames. */
+const FRAME_SLICE_MS = 5;
 
 export class IngestGateway {
   private readonly wss: WebSocketServer;
@@ -36,6 +41,8 @@ export class IngestGateway {
   private heartbeat: NodeJS.Timeout | undefined;
   private revocationTimer: NodeJS.Timeout | undefined;
   private readonly ctx: HandlerContext;
+  /** Frames waiting to be decoded, a few milliseconds of them per turn of the event loop. */
+  private readonly frames: Slices;
 
   constructor(
     private readonly options: GatewayOptions,
@@ -47,6 +54,10 @@ export class IngestGateway {
       perMessageDeflate: false,
     });
     deps.telemetry.registry.onCollect(() => deps.telemetry.agentsConnected(this.connections.size));
+    this.frames = new Slices({
+      budgetMs: FRAME_SLICE_MS,
+      onError: (err) => deps.log.error({ err: err.message }, 'decoding a frame failed'),
+    });
     this.ctx = {
       options,
       deps,
@@ -246,7 +257,12 @@ export class IngestGateway {
     ws.on('message', (data, isBinary) => {
       conn.alive = true;
       const raw = isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString();
-      conn.queue = conn.queue.then(() => this.onFrame(conn, raw));
+      // Decoded in a slice of the event loop (slices.ts), handled in order after the agent's previous frame.
+      this.frames.push(() => {
+        if (conn.ws.readyState !== conn.ws.OPEN) return;
+        const decoded = decodeAgentMessage(raw);
+        conn.queue = conn.queue.then(() => this.onFrame(conn, decoded));
+      });
     });
     ws.on('error', (err) => {
       const tooLarge = (err as Error & { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
@@ -270,9 +286,8 @@ export class IngestGateway {
     });
   }
 
-  private async onFrame(conn: Connection, raw: string): Promise<void> {
+  private async onFrame(conn: Connection, decoded: Decoded<AgentMessage>): Promise<void> {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
-    const decoded = decodeAgentMessage(raw);
     if (!decoded.ok) {
       // Before hello, anything but a hello is "hello required", whatever else is wrong with it.
       if (!conn.session && decoded.type !== 'hello' && decoded.code !== ErrorCode.malformedJson) {
